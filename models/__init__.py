@@ -1,0 +1,1 @@
+"""genlab's model code: pure PyTorch (networks, samplers, training, metrics); no web code here."""

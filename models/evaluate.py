@@ -1,0 +1,91 @@
+"""`genlab evaluate MODEL_ID`: measure a checkpoint with genlab's metrics and write them into its card.
+
+Which figures a model gets follows its capabilities, not its family name: anything that samples
+gets Frechet distance and class entropy, conditional models get conditional accuracy, models that
+encode and decode get held-out reconstruction accuracy, models with log_prob get held-out bits/dim.
+"""
+
+import functools
+import logging
+import time
+from pathlib import Path
+
+import torch
+
+from models.checkpoint import card_path, code_version, read_card, write_card
+from models.data import NUM_CLASSES, load_digits
+from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
+from models.registry import LoadedModel, load_model
+
+log = logging.getLogger(__name__)
+CLASSIFIER_ID = "digit-classifier"
+
+
+@functools.lru_cache(maxsize=1)
+def _real_features(checkpoints: str) -> dict[str, torch.Tensor]:
+    classifier = load_classifier(Path(checkpoints))
+    return {split: classify(classifier, load_digits(split).images)[0] for split in ("train", "heldout")}
+
+
+def load_classifier(checkpoints: Path) -> DigitClassifier:
+    return load_model(card_path(checkpoints, CLASSIFIER_ID)).module
+
+
+def sample_metrics(model: LoadedModel, classifier: DigitClassifier, train_feats, n: int, seed: int) -> dict:
+    """FD against the train split and class entropy of n samples; conditional accuracy when it applies."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % NUM_CLASSES if "conditional" in model.capabilities else None
+    images = torch.cat([
+        model.module.sample(min(250, n - i), g, labels=None if labels is None else labels[i:i + 250])["images"]
+        for i in range(0, n, 250)
+    ])
+    feats, preds = classify(classifier, images)
+    out = {"frechet_distance": frechet_distance(feats, train_feats), "class_entropy": class_entropy(preds),
+           "samples": len(images)}
+    if labels is not None:
+        out["conditional_accuracy"] = accuracy(preds, labels)
+    return out
+
+
+def heldout_metrics(model: LoadedModel, classifier: DigitClassifier, seed: int) -> dict:
+    """Reconstruction accuracy (classifier agrees with the true label) and the held-out bound."""
+    heldout = load_digits("heldout")
+    labels = heldout.labels if "conditional" in model.capabilities else None
+    g = torch.Generator().manual_seed(seed)
+    mean, _ = model.module.encode(heldout.images, labels)
+    recon = model.module.decode(mean, labels)
+    terms = model.module.elbo_terms(heldout.images, labels, g, samples=1)
+    iw = model.module.importance_log_prob(heldout.images, labels, g, samples=64)
+    return {
+        "reconstruction_accuracy": accuracy(classify(classifier, recon)[1], heldout.labels),
+        "heldout_recon_nats": float(terms["recon"].mean()), "heldout_kl_nats": float(terms["kl"].mean()),
+        "heldout_elbo_nats": float(terms["elbo"].mean()), "heldout_iwae64_nats": float(iw.mean()),
+        "heldout_bits_per_dim": float(bits_per_dim(-iw.mean())),
+    }
+
+
+@torch.inference_mode()
+def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0) -> dict:
+    classifier = load_classifier(checkpoints)
+    real = _real_features(str(checkpoints))
+    metrics: dict = {"real_vs_real_frechet_floor": frechet_distance(real["heldout"], real["train"])}
+    if "sample" in model.capabilities:
+        metrics |= sample_metrics(model, classifier, real["train"], n, seed)
+        metrics["frechet_ratio_to_floor"] = metrics["frechet_distance"] / metrics["real_vs_real_frechet_floor"]
+    if {"encode", "decode"} <= model.capabilities:
+        metrics |= heldout_metrics(model, classifier, seed)
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+
+
+def evaluate_checkpoint(checkpoints: str, model_id: str, n: int = 1000, seed: int = 0) -> dict:
+    """Evaluate one shipped checkpoint and store the figures (with how they were measured) in its card."""
+    directory = Path(checkpoints)
+    start = time.perf_counter()
+    metrics = evaluate(load_model(card_path(directory, model_id)), directory, n, seed)
+    metrics["measured"] = {"n": n, "seed": seed, "reference": "train split features of digit-classifier",
+                           "seconds": round(time.perf_counter() - start, 1), "code_version": code_version()}
+    card = read_card(card_path(directory, model_id))
+    card["metrics"] = metrics
+    write_card(directory, card)
+    log.info("%s: %s", model_id, metrics)
+    return metrics

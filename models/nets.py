@@ -1,0 +1,35 @@
+"""Shared network blocks for 28x28 digits: a conv encoder and a transposed-conv decoder."""
+
+from torch import nn
+
+
+class ConvEncoder(nn.Module):
+    """(B, 1, 28, 28) -> (B, hidden): two stride-2 convs, then a dense layer."""
+
+    def __init__(self, hidden: int = 256, width: int = 32):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 4, 2, 1), nn.SiLU(),  # (B, w, 14, 14)
+            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.SiLU(),  # (B, 2w, 7, 7)
+            nn.Flatten(), nn.Linear(2 * width * 49, hidden), nn.SiLU(),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class ConvDecoder(nn.Module):
+    """(B, in_dim) -> (B, 1, 28, 28) logits: a dense layer, then two stride-2 transposed convs."""
+
+    def __init__(self, in_dim: int, hidden: int = 256, width: int = 32):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(in_dim, hidden), nn.SiLU(),
+            nn.Linear(hidden, 2 * width * 49), nn.SiLU(),
+            nn.Unflatten(1, (2 * width, 7, 7)),
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.SiLU(),  # (B, w, 14, 14)
+            nn.ConvTranspose2d(width, 1, 4, 2, 1),  # (B, 1, 28, 28)
+        )
+
+    def forward(self, z):
+        return self.net(z)

@@ -1,0 +1,1 @@
+"""genlab's FastAPI server: thin routes over the models package."""

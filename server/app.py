@@ -1,0 +1,57 @@
+"""create_app(): settings, the model store (loaded in the lifespan, never at import), routers, errors."""
+
+import logging
+from contextlib import asynccontextmanager
+
+import torch
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from server.config import REPO_ROOT, Settings
+from server.images import BadImage
+from server.limits import BodySizeLimit
+from server.routes import data, health, latent, likelihood, models, pages, sample
+from server.store import ModelStore, ServerBusy
+
+log = logging.getLogger("genlab")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    store = ModelStore(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        torch.set_num_threads(settings.torch_threads)
+        store.load()
+        log.info("loaded %d models on %s; failed: %s", len(store.models), store.device, store.failed)
+        yield
+
+    app = FastAPI(title="genlab", version="0.1.0", lifespan=lifespan,
+                  description="See how generative models work: sample, interpolate, reconstruct, score.")
+    app.state.store = store
+    app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
+    app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
+    for module in (health, models, sample, latent, likelihood, data, pages):
+        app.include_router(module.router)
+    _add_error_handlers(app, settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _add_error_handlers(app: FastAPI, settings: Settings) -> None:
+    @app.exception_handler(ServerBusy)
+    async def busy(request: Request, exc: ServerBusy) -> JSONResponse:
+        return JSONResponse({"detail": "server busy: all inference slots are in use; retry shortly"},
+                            status_code=503, headers={"Retry-After": str(settings.retry_after_seconds)})
+
+    @app.exception_handler(BadImage)
+    async def bad_image(request: Request, exc: BadImage) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error (logged on the server)"}, status_code=500)

@@ -1,0 +1,71 @@
+"""Request plumbing shared by routes: the store dependency, seeds, labels and the png/json choice."""
+
+import secrets
+from typing import Annotated
+
+import torch
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from models.registry import LoadedModel
+from server.images import decode_upload, image_urls, make_grid, to_data_url, to_png
+from server.schemas import Format, Pixels
+from server.store import ModelStore
+
+
+def get_store(request: Request) -> ModelStore:
+    return request.app.state.store
+
+
+def _query_format(format: Annotated[Format | None, Query(description="png: answer the grid as image/png")] = None) -> bool:
+    return format == "png"
+
+
+StoreDep = Annotated[ModelStore, Depends(get_store)]
+QueryPng = Annotated[bool, Depends(_query_format)]
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The request's seed, or a fresh one that the response echoes so the picture can be reproduced."""
+    return secrets.randbelow(2**32) if seed is None else seed
+
+
+def label_tensor(model: LoadedModel, label: int | None, n: int, device: str, required: bool = True) -> torch.Tensor | None:
+    """Labels for n items: refused for unconditional models, demanded by conditional ones when `required`."""
+    if label is not None and "conditional" not in model.capabilities:
+        raise HTTPException(409, f"model {model.id!r} is not class-conditional; drop 'label' "
+                                 f"(capabilities: {sorted(model.capabilities)})")
+    if label is None:
+        if required and "conditional" in model.capabilities:
+            raise HTTPException(422, f"model {model.id!r} is class-conditional: give a label 0..9")
+        return None
+    return torch.full((n,), label, dtype=torch.long, device=device)
+
+
+def check_latents(model: LoadedModel, latents: list[list[float]]) -> None:
+    wrong = [len(z) for z in latents if len(z) != model.latent_dim]
+    if wrong:
+        raise HTTPException(422, f"model {model.id!r} has latent length {model.latent_dim}, got {wrong[0]}")
+
+
+def check_batch(store: ModelStore, n: int) -> None:
+    if n > store.settings.max_batch:
+        raise HTTPException(422, f"n = {n} exceeds this server's limit of {store.settings.max_batch}")
+
+
+def images_response(images: torch.Tensor, png: bool, key: str = "images", **fields) -> dict | Response:
+    """JSON with one data URL per image plus the grid, or (png) the grid alone as image/png."""
+    grid_png = to_png(make_grid(images))
+    if png:
+        return Response(grid_png, media_type="image/png")
+    return {**fields, key: image_urls(images), "grid": to_data_url(grid_png)}
+
+
+def to_list(t: torch.Tensor, digits: int = 4) -> list:
+    """Tensor -> nested lists of rounded floats, for the raw numbers a client plots."""
+    return t.detach().cpu().double().round(decimals=digits).tolist()
+
+
+def upload_tensor(image: str | Pixels, device: str) -> torch.Tensor:
+    """An API image (data URL or pixels) -> (1, 1, 28, 28) on the model's device."""
+    return decode_upload(image if isinstance(image, str) else image.pixels).to(device)

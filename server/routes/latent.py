@@ -1,0 +1,121 @@
+"""Latent-space views: encode/decode, reconstruct with the ELBO split, interpolate, traverse, latent map."""
+
+import torch
+from fastapi import APIRouter, HTTPException
+
+from models.data import load_digits
+from models.latent import INTERPOLATIONS, plane_grid, traverse
+from models.registry import LoadedModel
+from server.images import image_urls, to_data_url, to_png
+from server.params import (QueryPng, StoreDep, check_latents, images_response, label_tensor, resolve_seed,
+                           to_list, upload_tensor)
+from server.schemas import DecodeRequest, Endpoint, ImageRequest, InterpolateRequest, LatentMapRequest, TraverseRequest
+from server.store import ModelStore
+
+router = APIRouter(prefix="/api/models", tags=["latent"])
+
+
+def _endpoint_latent(store: ModelStore, model: LoadedModel, end: Endpoint, labels) -> torch.Tensor:
+    """A prior draw (seed), a given latent, or the posterior mean of an image, as (D,)."""
+    if end.seed is not None:
+        return model.module.sample_latents(1, store.generator(end.seed))[0]
+    if end.latent is not None:
+        check_latents(model, [end.latent])
+        return torch.tensor(end.latent, device=store.device)
+    return model.module.encode(upload_tensor(end.image, store.device), labels)[0][0]
+
+
+@router.post("/{model_id}/encode")
+def encode_image(model_id: str, req: ImageRequest, store: StoreDep) -> dict:
+    """Image -> posterior q(z|x): mean and log-variance per latent dimension."""
+    model = store.require(model_id, "encode")
+    labels = label_tensor(model, req.label, 1, store.device)
+    x = upload_tensor(req.image, store.device)
+    with store.inference():
+        mean, logvar = model.module.encode(x, labels)
+    return {"model": model.id, "latent_mean": to_list(mean[0]), "latent_logvar": to_list(logvar[0]),
+            "input": to_data_url(to_png(x[0]))}
+
+
+@router.post("/{model_id}/decode")
+def decode_latents(model_id: str, req: DecodeRequest, store: StoreDep, png: QueryPng):
+    """Latents -> images (the decoder's Bernoulli means)."""
+    model = store.require(model_id, "decode")
+    check_latents(model, req.latents)
+    labels = label_tensor(model, req.labels[0] if req.labels else None, 1, store.device)  # conditional or not
+    if labels is not None:
+        if len(req.labels) != len(req.latents):
+            raise HTTPException(422, f"{len(req.labels)} labels for {len(req.latents)} latents")
+        labels = torch.tensor(req.labels, device=store.device)
+    with store.inference():
+        images = model.module.decode(torch.tensor(req.latents, device=store.device), labels)
+    return images_response(images, png or req.format == "png", model=model.id)
+
+
+@router.post("/{model_id}/reconstruct")
+def reconstruct_image(model_id: str, req: ImageRequest, store: StoreDep, png: QueryPng):
+    """Image -> reconstruction, posterior and the ELBO split (recon and KL nats) it scores."""
+    model = store.require(model_id, "encode", "decode")
+    labels = label_tensor(model, req.label, 1, store.device)
+    x = upload_tensor(req.image, store.device)
+    seed = resolve_seed(req.seed)
+    with store.inference():
+        out = model.module.reconstruct(x, labels, store.generator(seed))
+    if png or req.format == "png":
+        return images_response(out["reconstruction"], True)
+    beta = model.card["config"].get("beta", 1.0)
+    return {
+        "model": model.id, "seed": seed, "input": to_data_url(to_png(x[0])),
+        "reconstruction": image_urls(out["reconstruction"])[0],
+        "latent_mean": to_list(out["mean"][0]), "latent_logvar": to_list(out["logvar"][0]),
+        "elbo": {"recon_nats": float(out["recon"][0]), "kl_nats": float(out["kl"][0]),
+                 "elbo_nats": float(out["elbo"][0]), "beta": beta, "objective_nats": float(out["objective"][0])},
+    }
+
+
+@router.post("/{model_id}/interpolate")
+def interpolate_latents(model_id: str, req: InterpolateRequest, store: StoreDep, png: QueryPng):
+    """Decode a straight (lerp) or great-circle (slerp) path between two seeds, latents or images."""
+    model = store.require(model_id, "decode")
+    labels = label_tensor(model, req.label, req.steps, store.device)
+    one = labels[:1] if labels is not None else None
+    with store.inference():
+        a, b = (_endpoint_latent(store, model, end, one) for end in (req.start, req.end))
+        path = INTERPOLATIONS[req.method](a, b, req.steps)
+        frames = model.module.decode(path, labels)
+    return images_response(frames, png or req.format == "png", key="frames", model=model.id,
+                           method=req.method, latents=to_list(path))
+
+
+@router.post("/{model_id}/traverse")
+def traverse_latent(model_id: str, req: TraverseRequest, store: StoreDep, png: QueryPng):
+    """Sweep one latent coordinate over [-span, span], the others held at a seed's draw or a given latent."""
+    model = store.require(model_id, "decode")
+    if req.dim >= model.latent_dim:
+        raise HTTPException(422, f"dim {req.dim} out of range: model {model.id!r} has {model.latent_dim} dims")
+    labels = label_tensor(model, req.label, req.steps, store.device)
+    seed = resolve_seed(req.seed)
+    with store.inference():
+        start = _endpoint_latent(store, model, Endpoint(latent=req.latent) if req.latent else Endpoint(seed=seed), None)
+        path = traverse(start, req.dim, req.span, req.steps)
+        frames = model.module.decode(path, labels)
+    return images_response(frames, png or req.format == "png", key="frames", model=model.id, seed=seed,
+                           dim=req.dim, latents=to_list(path))
+
+
+@router.post("/{model_id}/latent-map")
+def map_latent_plane(model_id: str, req: LatentMapRequest, store: StoreDep, png: QueryPng):
+    """Decode a grid over the 2-D latent plane and place the held-out digits at their posterior means."""
+    model = store.require(model_id, "latent_map")
+    labels = label_tensor(model, req.label, req.grid * req.grid, store.device)
+    heldout = load_digits("heldout")
+    with store.inference():
+        tiles = model.module.decode(plane_grid(req.grid, req.extent, model.latent_dim).to(store.device), labels)
+        held_labels = heldout.labels.to(store.device) if labels is not None else None
+        means = model.module.encode(heldout.images.to(store.device), held_labels)[0]
+    image = tiles.reshape(req.grid, req.grid, 28, 28).permute(0, 2, 1, 3).reshape(1, req.grid * 28, req.grid * 28)
+    if png or req.format == "png":
+        return images_response(image[None], True)
+    points = [{"x": x, "y": y, "label": int(lab)} for (x, y), lab in zip(to_list(means[:, :2], 3), heldout.labels)]
+    return {"model": model.id, "grid": req.grid, "extent": req.extent, "image": to_data_url(to_png(image)),
+            "points": points}

@@ -1,0 +1,33 @@
+"""What is loaded: model list and model cards."""
+
+from fastapi import APIRouter
+
+from models.registry import FAMILIES, LoadedModel
+from models.data import IMAGE_SHAPE
+from server.params import StoreDep
+
+router = APIRouter(prefix="/api/models", tags=["models"])
+
+
+def describe(model: LoadedModel, full_card: bool) -> dict:
+    card = model.card
+    if not full_card:
+        card = {**card, "training": {k: v for k, v in card["training"].items() if k != "history"}}
+    return {
+        "id": model.id, "family": model.family, "title": card["title"], "description": card.get("description", ""),
+        "capabilities": sorted(model.capabilities), "latent_dim": model.latent_dim,
+        "num_classes": model.num_classes, "image_shape": list(IMAGE_SHAPE),
+        "likelihood": FAMILIES[model.family].likelihood, "card": card,
+    }
+
+
+@router.get("")
+def list_models(store: StoreDep) -> dict:
+    """Every loaded model with its capabilities; checkpoints that failed to load are listed apart."""
+    return {"models": [describe(m, full_card=False) for m in store.models.values()], "failed": store.failed}
+
+
+@router.get("/{model_id}")
+def get_model(model_id: str, store: StoreDep) -> dict:
+    """One model with its full card: config, data, training history, metrics."""
+    return describe(store.get(model_id), full_card=True)

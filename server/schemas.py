@@ -1,0 +1,88 @@
+"""Request bodies: every number bounded, NaN/inf refused, unknown fields refused (typos fail loudly)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="same seed, same pixels")]
+Label = Annotated[int, Field(ge=0, le=9, description="digit class for conditional models")]
+LatentValue = Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)]
+Latent = Annotated[list[LatentValue], Field(min_length=1, max_length=512)]
+Pixel = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Temperature = Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]
+Format = Literal["json", "png"]
+# a 1 MB upload is ~1.37 M base64 characters; the rest of the request is small
+DataUrl = Annotated[str, Field(max_length=1_400_000, description="PNG/JPEG data URL, any size, MNIST-preprocessed")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Pixels(Strict):
+    pixels: Annotated[list[Pixel], Field(min_length=784, max_length=784)]
+
+
+ImageInput = DataUrl | Pixels
+
+
+class SampleRequest(Strict):
+    n: int = Field(16, ge=1, le=64)
+    seed: Seed | None = None
+    label: Label | None = None
+    temperature: Temperature = 1.0
+    format: Format = "json"
+
+
+class Endpoint(Strict):
+    """One end of an interpolation: a prior draw by seed, an explicit latent, or an image to encode."""
+
+    seed: Seed | None = None
+    latent: Latent | None = None
+    image: ImageInput | None = None
+
+    @model_validator(mode="after")
+    def exactly_one(self):
+        given = [k for k in ("seed", "latent", "image") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of seed, latent, image (got {given or 'none'})")
+        return self
+
+
+class InterpolateRequest(Strict):
+    start: Endpoint
+    end: Endpoint
+    steps: int = Field(8, ge=2, le=64)
+    method: Literal["lerp", "slerp"] = "slerp"
+    label: Label | None = None
+    format: Format = "json"
+
+
+class TraverseRequest(Strict):
+    seed: Seed | None = None
+    latent: Latent | None = None
+    dim: int = Field(0, ge=0, le=511)
+    span: float = Field(3.0, ge=0, le=10, allow_inf_nan=False)
+    steps: int = Field(9, ge=2, le=64)
+    label: Label | None = None
+    format: Format = "json"
+
+
+class LatentMapRequest(Strict):
+    grid: int = Field(16, ge=2, le=32)
+    extent: float = Field(3.0, ge=0.5, le=10, allow_inf_nan=False)
+    label: Label | None = None
+    format: Format = "json"
+
+
+class ImageRequest(Strict):
+    image: ImageInput
+    label: Label | None = None
+    seed: Seed | None = None
+    format: Format = "json"
+
+
+class DecodeRequest(Strict):
+    latents: Annotated[list[Latent], Field(min_length=1, max_length=64)]
+    labels: Annotated[list[Label], Field(min_length=1, max_length=64)] | None = None
+    format: Format = "json"

@@ -9,9 +9,9 @@ import logging
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -59,8 +59,9 @@ def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
     meta = {"epoch": 0, "history": [], "seconds": 0.0, "steps": 0, "fit": asdict(cfg)}
     if state_path.exists():
         meta = load_training_state(state_path, model, optimizer)
-        if meta["fit"] != asdict(cfg):
+        if {**meta["fit"], "epochs": cfg.epochs} != asdict(cfg):  # more epochs = train longer; else refuse
             raise SystemExit(f"{state_path} was made with {meta['fit']}; delete it to start afresh")
+        meta["fit"] = asdict(cfg)
         log.info("resuming from epoch %d", meta["epoch"])
     for epoch in range(meta["epoch"], cfg.epochs):
         for group in optimizer.param_groups:  # cosine decay by epoch: settles the final weights, resumes exactly

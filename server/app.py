@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 import torch
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -46,6 +47,12 @@ def _add_error_handlers(app: FastAPI, settings: Settings) -> None:
     async def busy(request: Request, exc: ServerBusy) -> JSONResponse:
         return JSONResponse({"detail": "server busy: all inference slots are in use; retry shortly"},
                             status_code=503, headers={"Retry-After": str(settings.retry_after_seconds)})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """Pydantic's errors without the offending input: it may be huge, or NaN that JSON cannot carry."""
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(BadImage)
     async def bad_image(request: Request, exc: BadImage) -> JSONResponse:

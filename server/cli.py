@@ -4,6 +4,7 @@ import argparse
 import logging
 
 from models.train import add_train_parser
+from server.bench import add_bench_parser
 
 
 def _serve(args) -> None:
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=_serve)
     add_train_parser(sub)
+    add_bench_parser(sub)
     evaluate = sub.add_parser("evaluate", help="measure a checkpoint with genlab's metrics; writes its card")
     evaluate.add_argument("model_id")
     evaluate.add_argument("--n", type=int, default=1000, help="samples to draw (>= 1000 for card figures)")

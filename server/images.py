@@ -105,8 +105,8 @@ def mnist_format(gray: np.ndarray) -> torch.Tensor:
 def _centre_mass(canvas: np.ndarray) -> torch.Tensor:
     total = canvas.sum()
     ys, xs = np.mgrid[0:28, 0:28]
-    dy = int(round(13.5 - (ys * canvas).sum() / total))
-    dx = int(round(13.5 - (xs * canvas).sum() / total))
+    dy = round(13.5 - (ys * canvas).sum() / total)
+    dx = round(13.5 - (xs * canvas).sum() / total)
     shifted = np.roll(canvas, (dy, dx), axis=(0, 1))
     return torch.from_numpy(shifted.clip(0, 1)).reshape(1, 1, 28, 28)
 

@@ -7,8 +7,16 @@ from models.data import load_digits
 from models.latent import INTERPOLATIONS, plane_grid, traverse
 from models.registry import LoadedModel
 from server.images import image_urls, to_data_url, to_png
-from server.params import (QueryPng, StoreDep, check_latents, images_response, label_tensor, resolve_seed,
-                           to_list, upload_tensor)
+from server.params import (
+    QueryPng,
+    StoreDep,
+    check_latents,
+    images_response,
+    label_tensor,
+    resolve_seed,
+    to_list,
+    upload_tensor,
+)
 from server.schemas import DecodeRequest, Endpoint, ImageRequest, InterpolateRequest, LatentMapRequest, TraverseRequest
 from server.store import ModelStore
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from models.registry import FAMILIES, LoadedModel
 from models.data import IMAGE_SHAPE
+from models.registry import FAMILIES, LoadedModel
 from server.params import StoreDep
 
 router = APIRouter(prefix="/api/models", tags=["models"])

@@ -1,0 +1,49 @@
+"""The shipped checkpoints meet genlab's quality bars, measured afresh (not read from the cards)."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.data import load_digits
+from models.metrics import accuracy, classify
+from models.registry import load_model
+
+CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
+
+
+def _load(model_id: str):
+    return load_model(CHECKPOINTS / f"{model_id}.json")
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return _load("digit-classifier").module
+
+
+def test_classifier_is_at_least_98_percent_on_heldout(classifier):
+    held = load_digits("heldout")
+    assert accuracy(classify(classifier, held.images)[1], held.labels) >= 0.98
+
+
+@torch.inference_mode()
+def test_vae_reconstructions_keep_their_label(classifier):
+    held = load_digits("heldout")
+    vae = _load("vae-mnist").module
+    recon = vae.decode(vae.encode(held.images)[0])
+    assert accuracy(classify(classifier, recon)[1], held.labels) >= 0.95
+
+
+@torch.inference_mode()
+def test_conditional_vae_draws_the_asked_digit(classifier):
+    cvae = _load("cvae-mnist").module
+    labels = torch.arange(500) % 10
+    images = cvae.sample(500, torch.Generator().manual_seed(123), labels=labels)["images"]
+    assert accuracy(classify(classifier, images)[1], labels) >= 0.90
+
+
+@pytest.mark.parametrize("model_id", ["vae-mnist", "cvae-mnist", "vae2d-mnist", "betavae-mnist"])
+def test_cards_carry_their_measured_figures(model_id):
+    card = _load(model_id).card
+    assert card["training"]["history"] and card["training"]["seconds"] > 0
+    assert {"frechet_distance", "real_vs_real_frechet_floor", "class_entropy", "reconstruction_accuracy"} <= set(card["metrics"])

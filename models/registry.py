@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from models.checkpoint import load_weights, read_card
+from models.diffusion.process import Diffusion, DiffusionConfig
 from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
 
@@ -28,6 +29,13 @@ def _vae_capabilities(config: dict) -> set[str]:
     return caps
 
 
+def _diffusion_capabilities(config: dict) -> set[str]:
+    caps = {"sample", "trajectory", "noise", "inpaint", "invert"}
+    if config["unet"].get("num_classes", 0):
+        caps.add("conditional")
+    return caps
+
+
 @dataclass(frozen=True)
 class Family:
     build: Callable[[dict], nn.Module]
@@ -37,6 +45,7 @@ class Family:
 
 FAMILIES: dict[str, Family] = {
     "vae": Family(lambda cfg: VAE(VAEConfig(**cfg)), _vae_capabilities, "bound"),
+    "diffusion": Family(lambda cfg: Diffusion(DiffusionConfig(**cfg)), _diffusion_capabilities, "bound"),
     "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none"),
 }
 
@@ -58,7 +67,7 @@ class LoadedModel:
 
     @property
     def num_classes(self) -> int:
-        return self.card["config"].get("num_classes", 0)
+        return getattr(self.module, "num_classes", 0)
 
 
 def best_device() -> str:

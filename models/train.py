@@ -19,7 +19,9 @@ from tqdm import tqdm
 
 from models.checkpoint import code_version, load_training_state, save_checkpoint, save_training_state
 from models.data import Digits, load_digits
+from models.diffusion.process import Diffusion, DiffusionConfig
 from models.metrics import DigitClassifier
+from models.unet import UNetConfig
 from models.vae import VAE, VAEConfig
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class FitConfig:
     batch_size: int = 128
     lr: float = 1e-3
     seed: int = 0
+    grad_clip: float = 0.0  # max gradient norm; 0 = off
 
 
 @dataclass
@@ -77,7 +80,11 @@ def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
             loss, logs = model.loss(augment(x, g) if augment else x, y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
+            if hasattr(model, "after_step"):  # e.g. EMA weights
+                model.after_step()
             for k, v in logs.items():
                 sums[k] += v * len(idx)
             bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
@@ -110,7 +117,8 @@ def _card(args, family: str, config: dict, result: FitResult, description: str) 
 
 
 def _fit_config(args) -> FitConfig:
-    return FitConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    return FitConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                     grad_clip=args.grad_clip)
 
 
 def train_vae(args) -> None:
@@ -134,7 +142,23 @@ def train_classifier(args) -> None:
     save_checkpoint(Path(args.out), model, card)
 
 
-RECIPES = {"vae": train_vae, "classifier": train_classifier}
+def train_diffusion(args) -> None:
+    unet = UNetConfig(num_classes=10 if args.conditional else 0)
+    config = DiffusionConfig(unet=asdict(unet), schedule=args.schedule, timesteps=args.timesteps)
+    torch.manual_seed(args.seed)
+    model = Diffusion(config)
+    result = fit(model, _fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
+    held = load_digits("heldout")
+    loss_by_t = model.mse_by_timestep(held.images[:500], held.labels[:500], list(range(0, args.timesteps, 50)) + [args.timesteps - 1])
+    description = (f"DDPM (Ho et al. 2020) with a {sum(p.numel() for p in model.net.parameters()) / 1e6:.2f}M-parameter UNet, "
+                   f"{config.schedule} schedule, T = {config.timesteps}, epsilon-prediction MSE, EMA {config.ema_decay}"
+                   + (", class-conditional with label dropout for classifier-free guidance" if args.conditional else ""))
+    card = _card(args, "diffusion", asdict(config), result, description)
+    card["training"]["loss_by_t"] = loss_by_t
+    save_checkpoint(Path(args.out), model, card)
+
+
+RECIPES = {"vae": train_vae, "classifier": train_classifier, "diffusion": train_diffusion}
 
 
 def add_train_parser(subparsers) -> None:
@@ -149,6 +173,9 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--latent-dim", type=int, default=16)
     p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--conditional", action="store_true")
+    p.add_argument("--grad-clip", type=float, default=0.0)
+    p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
+    p.add_argument("--timesteps", type=int, default=1000)
     p.add_argument("--out", default="checkpoints", help="where the checkpoint and card go")
     p.add_argument("--runs", default="runs", help="where resumable training state goes")
     p.set_defaults(handler=lambda args: RECIPES[args.family](args))

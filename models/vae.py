@@ -38,6 +38,10 @@ class VAE(nn.Module):
         self.to_posterior = nn.Linear(c.hidden + c.num_classes, 2 * c.latent_dim)
         self.decoder = ConvDecoder(c.latent_dim + c.num_classes, c.hidden, c.width)
 
+    @property
+    def num_classes(self) -> int:
+        return self.config.num_classes
+
     def _with_label(self, h: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         """Append the one-hot label: conditional models need one, unconditional ones ignore it."""
         if self.config.num_classes == 0:

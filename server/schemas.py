@@ -86,3 +86,50 @@ class DecodeRequest(Strict):
     latents: Annotated[list[Latent], Field(min_length=1, max_length=64)]
     labels: Annotated[list[Label], Field(min_length=1, max_length=64)] | None = None
     format: Format = "json"
+
+
+class SamplerFields(Strict):
+    """How to run the reverse process: the same fields for sample, trajectory, inpaint and invert."""
+
+    sampler: Literal["ddpm", "ddim"] = "ddim"
+    steps: int = Field(50, ge=1, le=1000)
+    eta: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="DDIM only: 0 deterministic, 1 ~ DDPM")
+    guidance: float = Field(3.0, ge=0, le=20, allow_inf_nan=False, description="classifier-free guidance w")
+    label: Label | None = None
+    seed: Seed | None = None
+
+
+MAX_FRAMES = 200
+
+
+class TrajectoryRequest(SamplerFields):
+    n: int = Field(8, ge=1, le=64)
+    every: int | None = Field(None, ge=1, le=1000, description="keep every k-th step (default: <= 100 frames)")
+
+    @model_validator(mode="after")
+    def frames_bounded(self):
+        if self.every is not None and -(-self.steps // self.every) > MAX_FRAMES:
+            raise ValueError(f"steps / every keeps more than {MAX_FRAMES} frames; raise 'every'")
+        return self
+
+    def stride(self) -> int:
+        return self.every or -(-self.steps // 100)
+
+
+class NoiseRequest(Strict):
+    image: ImageInput
+    t: int = Field(ge=0, le=999)
+    seed: Seed | None = None
+    schedule: Literal["linear", "cosine"] | None = None
+    format: Format = "json"
+
+
+class InpaintRequest(TrajectoryRequest):
+    image: ImageInput
+    mask: Pixels = Field(description="784 values; 1 = pixel to fill in, 0 = keep")
+
+
+class InvertRequest(Strict):
+    image: ImageInput
+    label: Label | None = None
+    steps: int = Field(50, ge=2, le=1000)

@@ -31,6 +31,13 @@ class InferenceLimiter:
         finally:
             self._slots.release()
 
+    def try_acquire(self) -> bool:
+        """Take a slot without waiting (for streams, whose slot is released when they end)."""
+        return self._slots.acquire(blocking=False)
+
+    def release(self) -> None:
+        self._slots.release()
+
 
 class ModelStore:
     def __init__(self, settings: Settings):

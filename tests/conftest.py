@@ -14,6 +14,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from models.checkpoint import save_checkpoint
+from models.diffusion.process import Diffusion, DiffusionConfig
 from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
 from server.app import create_app
@@ -33,6 +34,10 @@ def write_tiny_checkpoints(directory: Path) -> None:
         card = {"id": model_id, "family": "vae", "title": model_id, "config": asdict(config),
                 "training": {"epochs": 0, "history": []}, "metrics": {}}
         save_checkpoint(directory, VAE(config), card)
+    torch.manual_seed(7)
+    tiny = DiffusionConfig(unet={"channels": (8, 8, 8), "emb_dim": 16, "num_classes": 10, "dropout": 0.0}, timesteps=50)
+    save_checkpoint(directory, Diffusion(tiny), {"id": "tiny-ddpm", "family": "diffusion", "title": "tiny-ddpm",
+                                                 "config": asdict(tiny), "training": {"history": []}, "metrics": {}})
     torch.manual_seed(9)
     save_checkpoint(directory, DigitClassifier(width=4, feature_dim=8),
                     {"id": "digit-classifier", "family": "classifier", "title": "tiny classifier",

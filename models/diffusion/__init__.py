@@ -1,0 +1,1 @@
+"""Denoising diffusion: schedules, the training process, and samplers (one algorithm per file)."""

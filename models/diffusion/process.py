@@ -1,0 +1,104 @@
+"""The diffusion process around a noise-prediction network (Ho et al. 2020): forward noising, the
+"simple" epsilon-MSE training loss with label dropout for classifier-free guidance, EMA weights,
+and guided noise prediction for the samplers."""
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.diffusion.sampling import denoise, make_sampler
+from models.diffusion.schedules import SCHEDULES, alpha_bars
+from models.unet import UNet, UNetConfig
+
+
+@dataclass
+class DiffusionConfig:
+    unet: dict = field(default_factory=lambda: asdict(UNetConfig()))
+    schedule: str = "linear"
+    timesteps: int = 1000
+    label_dropout: float = 0.1  # p(label -> null class) in training: what makes CFG possible
+    ema_decay: float = 0.999
+
+
+class Diffusion(nn.Module):
+    def __init__(self, config: DiffusionConfig):
+        super().__init__()
+        self.config = config
+        self.net = UNet(UNetConfig(**{**config.unet, "channels": tuple(config.unet["channels"])}))
+        self.ema = UNet(self.net.config)  # the weights samples are drawn with
+        self.ema.load_state_dict(self.net.state_dict())
+        self.ema.requires_grad_(False)
+        betas = SCHEDULES[config.schedule](config.timesteps)
+        self.register_buffer("betas", betas.float(), persistent=False)
+        self.register_buffer("alpha_bar", alpha_bars(betas).float(), persistent=False)
+        self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
+
+    @property
+    def num_classes(self) -> int:
+        return self.net.config.num_classes
+
+    def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps (Ho et al. 2020, eq. 4)."""
+        ab = self.alpha_bar[t][:, None, None, None]
+        return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+
+    def loss(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """E_{t, eps} ||eps - eps_theta(x_t, t, y)||^2, the DDPM "simple" loss; x in [0, 1]."""
+        x0 = x * 2 - 1
+        t = torch.randint(0, self.config.timesteps, (len(x),), device=x.device)
+        noise = torch.randn_like(x0)
+        if self.num_classes:
+            drop = torch.rand(len(x), device=x.device) < self.config.label_dropout
+            labels = torch.where(drop, torch.full_like(labels, self.num_classes), labels)
+        mse = F.mse_loss(self.net(self.q_sample(x0, t, noise), t, labels if self.num_classes else None), noise)
+        return mse, {"mse": mse.item()}
+
+    @torch.no_grad()
+    def after_step(self) -> None:
+        """EMA of the weights, with the usual warm-up so early averages are not stuck at init."""
+        self.ema_steps += 1
+        decay = min(self.config.ema_decay, (1 + self.ema_steps.item()) / (10 + self.ema_steps.item()))
+        for e, p in zip(self.ema.parameters(), self.net.parameters()):
+            e.lerp_(p, 1 - decay)
+
+    def eps(self, x_t: torch.Tensor, t: int, labels: torch.Tensor | None, guidance: float = 0.0) -> torch.Tensor:
+        """Classifier-free guided noise prediction with the EMA network:
+        eps = (1 + w) eps(x_t, c) - w eps(x_t, null) (Ho & Salimans 2022, eq. 6); w = 0 is plain conditional."""
+        tt = torch.full((len(x_t),), t, device=x_t.device, dtype=torch.long)
+        if labels is None or guidance == 0:
+            return self.ema(x_t, tt, labels)
+        null = torch.full_like(labels, self.num_classes)
+        cond, uncond = self.ema(torch.cat([x_t, x_t]), torch.cat([tt, tt]), torch.cat([labels, null])).chunk(2)
+        return (1 + guidance) * cond - guidance * uncond
+
+    def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
+               temperature: float = 1.0, steps: int = 50, guidance: float = 3.0) -> dict[str, torch.Tensor]:
+        """n digits by DDIM (eta = 0); a conditional model without labels draws them uniformly.
+        `temperature` scales the starting noise x_T."""
+        if self.num_classes and labels is None:
+            labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
+        x_T = temperature * torch.randn(n, 1, 28, 28, generator=generator, device=generator.device)
+        sampler = make_sampler("ddim", self.alpha_bar, steps)
+        *_, last = denoise(self, sampler, x_T, labels, guidance if labels is not None else 0.0, generator)
+        return {"images": (last.x_t + 1) / 2, "labels": labels}
+
+    @torch.no_grad()
+    def mse_by_timestep(self, x: torch.Tensor, labels: torch.Tensor, timesteps: list[int], seed: int = 0) -> list[dict]:
+        """Held-out noise-prediction MSE of the EMA network at chosen t: which noise levels are hard."""
+        g = torch.Generator().manual_seed(seed)
+        x0 = x * 2 - 1
+        out = []
+        for t in timesteps:
+            noise = torch.randn(x0.shape, generator=g)
+            tt = torch.full((len(x0),), t, dtype=torch.long)
+            pred = self.ema(self.q_sample(x0, tt, noise), tt, labels if self.num_classes else None)
+            out.append({"t": t, "mse": F.mse_loss(pred, noise).item()})
+        return out
+
+
+def forward_noise(x: torch.Tensor, t: int, alpha_bar: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Sample q(x_t | x_0) for an image in [0, 1]; returns x_t in the model's [-1, 1] scale."""
+    noise = torch.randn(x.shape, generator=generator, device=x.device)
+    return alpha_bar[t].sqrt() * (x * 2 - 1) + (1 - alpha_bar[t]).sqrt() * noise

@@ -1,0 +1,62 @@
+"""Progressive sampling: every sampler is driven by one generator that yields each step, so the final
+image, SSE streams, progress bars and animations all consume the same loop (as improved-diffusion's
+p_sample_loop_progressive)."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from models.diffusion.ddim import DDIMSampler
+from models.diffusion.ddpm import DDPMSampler
+
+
+@dataclass
+class Step:
+    t: int
+    x_t: torch.Tensor  # (B, 1, 28, 28) in [-1, 1]: the state after this step
+    x0_pred: torch.Tensor  # (B, 1, 28, 28): the network's current guess of the clean image
+
+
+def make_sampler(name: str, alpha_bar: torch.Tensor, steps: int, eta: float = 0.0, clip: bool = True):
+    """A fresh sampler per request (samplers hold per-run state; none is shared)."""
+    sampler = DDPMSampler(alpha_bar) if name == "ddpm" else DDIMSampler(alpha_bar, eta, clip)
+    sampler.set_timesteps(steps)
+    return sampler
+
+
+SAMPLER_NAMES = ("ddpm", "ddim")
+
+
+def denoise(model, sampler, x_T: torch.Tensor, labels, guidance: float,
+            generator: torch.Generator | None) -> Iterator[Step]:
+    """Run the reverse process from x_T, yielding after every step."""
+    x = x_T
+    for t in sampler.timesteps:
+        eps = model.eps(x, t, labels, guidance)
+        x, x0 = sampler.step(eps, t, x, generator)
+        yield Step(t, x, x0)
+
+
+def ddim_invert(model, sampler: DDIMSampler, x0: torch.Tensor, labels) -> torch.Tensor:
+    """Image (in [-1, 1]) -> the x_T from which deterministic DDIM (eta = 0) regenerates it."""
+    x = x0
+    for t in reversed(sampler.timesteps):
+        x = sampler.invert_step(model.eps(x, t, labels), t, x)
+    return x
+
+
+def inpaint(model, sampler, known: torch.Tensor, mask: torch.Tensor, labels, guidance: float,
+            generator: torch.Generator) -> Iterator[Step]:
+    """Fill the pixels where mask = 1, keeping the rest of `known` (in [-1, 1]).
+
+    Replacement method (Song et al. 2021, app. I; RePaint's base step, Lugmayr et al. 2022): after
+    every reverse step the known pixels are overwritten by the known image noised to the level the
+    sample is now at, so the network always sees a consistent x_t and fills the hole to match."""
+    x = torch.randn(known.shape, generator=generator, device=known.device)
+    for t in sampler.timesteps:
+        x, x0 = sampler.step(model.eps(x, t, labels, guidance), t, x, generator)
+        ab_prev = sampler.alpha_bar_prev(t)
+        noise = torch.randn(known.shape, generator=generator, device=known.device)
+        x = mask * x + (1 - mask) * (ab_prev.sqrt() * known + (1 - ab_prev).sqrt() * noise)
+        yield Step(t, x, mask * x0 + (1 - mask) * known)

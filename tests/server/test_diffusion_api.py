@@ -1,0 +1,93 @@
+"""Diffusion routes on a tiny seeded DDPM (T = 50): frames, determinism, SSE, bounds."""
+
+import json
+
+import pytest
+
+from tests.server.test_api import STROKE, png_size
+
+MASK = {"pixels": [1.0 if i // 28 < 14 else 0.0 for i in range(784)]}
+
+
+def test_trajectory_keeps_frames_and_is_deterministic(client):
+    body = {"n": 3, "seed": 4, "label": 2, "steps": 10, "every": 3, "guidance": 2.0}
+    a = client.post("/api/models/tiny-ddpm/trajectory", json=body).json()
+    b = client.post("/api/models/tiny-ddpm/trajectory", json=body).json()
+    assert [f["i"] for f in a["frames"]] == [0, 3, 6, 9]
+    assert a["frames"][0]["t"] == 49 and a["frames"][-1]["t"] == 0
+    assert a["images"] == b["images"] and len(a["images"]) == 3 and a["seed"] == 4
+    assert a["frames"][0]["x_t"] != a["frames"][-1]["x_t"]
+    assert png_size(a["frames"][0]["x0_pred"]) == (3 * 30 - 2, 28)
+
+
+def test_ddpm_sampler_and_eta_change_the_result(client):
+    base = {"n": 2, "seed": 4, "steps": 8, "every": 8}
+    ddim = client.post("/api/models/tiny-ddpm/trajectory", json=base).json()["images"]
+    ddpm = client.post("/api/models/tiny-ddpm/trajectory", json={**base, "sampler": "ddpm"}).json()["images"]
+    noisy = client.post("/api/models/tiny-ddpm/trajectory", json={**base, "eta": 1.0}).json()["images"]
+    assert ddim != ddpm and ddim != noisy
+
+
+def test_stream_sends_a_step_event_per_kept_step_then_done(client):
+    with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=2&seed=1&steps=6&every=2") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = [line.split(": ", 1)[1] for line in r.iter_lines() if line.startswith("event: ")]
+    assert events == ["start"] + ["step"] * 4 + ["done"]  # steps 0, 2, 4 and always the last (5)
+    json_body = client.post("/api/models/tiny-ddpm/trajectory", json={"n": 2, "seed": 1, "steps": 6, "every": 2}).json()
+    with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=2&seed=1&steps=6&every=2") as r:
+        data = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]
+    assert data[-1]["images"] == json_body["images"]  # stream and JSON give the same pixels
+
+
+def test_stream_stops_when_the_client_leaves_and_frees_its_slot(client):
+    with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=8&seed=1&steps=1000&every=5") as r:
+        for line in r.iter_lines():
+            if line.startswith("event: step"):
+                break  # leave after the first frame
+    limiter = client.app.state.store.limiter
+    with limiter.slot(), limiter.slot():  # both slots free again, so both can be taken
+        pass
+
+
+def test_stream_validates_its_query(client):
+    assert client.get("/api/models/tiny-ddpm/trajectory/stream?steps=1001").status_code == 422
+    assert client.get("/api/models/tiny-ddpm/trajectory/stream?steps=1000&every=1").status_code == 422
+    assert client.get("/api/models/tiny-vae/trajectory/stream").status_code == 409
+
+
+def test_noise_route_reports_alpha_bar_and_snr(client):
+    early = client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 1, "seed": 3}).json()
+    late = client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 49, "seed": 3}).json()
+    assert 1 > early["alpha_bar"] > late["alpha_bar"] > 0 and early["snr"] > late["snr"]
+    cosine = client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 25, "schedule": "cosine"}).json()
+    assert cosine["schedule"] == "cosine"
+    assert client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 50}).status_code == 422
+    assert client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 5, "seed": 3}).json()["x_t"] == \
+        client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 5, "seed": 3}).json()["x_t"]
+
+
+def test_inpaint_and_invert(client):
+    out = client.post("/api/models/tiny-ddpm/inpaint",
+                      json={"image": STROKE, "mask": MASK, "n": 2, "seed": 1, "steps": 5, "label": 1}).json()
+    assert len(out["images"]) == 2 and len(out["frames"]) == 5
+    inv = client.post("/api/models/tiny-ddpm/invert", json={"image": STROKE, "steps": 20}).json()
+    assert inv["noise_std"] > 0.3 and 0 <= inv["max_abs_error"] <= 1
+
+
+def test_schedules(client):
+    out = client.get("/api/diffusion/schedules?points=11").json()["schedules"]
+    assert set(out) == {"linear", "cosine"} and len(out["linear"]["t"]) == 11
+    assert out["cosine"]["alpha_bar"][0] > out["cosine"]["alpha_bar"][-1]
+
+
+@pytest.mark.parametrize("body", [
+    {"steps": 0}, {"steps": 1001}, {"guidance": 21}, {"guidance": -1}, {"eta": 1.5}, {"n": 65},
+    {"sampler": "euler"}, {"steps": 1000, "every": 4}, {"label": 11},
+])
+def test_trajectory_bounds(client, body):
+    assert client.post("/api/models/tiny-ddpm/trajectory", json=body).status_code == 422
+
+
+def test_vae_has_no_trajectory_and_ddpm_no_encode(client):
+    assert client.post("/api/models/tiny-vae/trajectory", json={}).status_code == 409
+    assert client.post("/api/models/tiny-ddpm/encode", json={"image": STROKE}).status_code == 409

@@ -30,6 +30,11 @@ def weights_path(directory: Path, model_id: str) -> Path:
     return Path(directory) / f"{model_id}.safetensors"
 
 
+def film_path(directory: Path, model_id: str) -> Path:
+    """Fixed-seed samples kept during training (uint8 frames + epochs), beside the checkpoints."""
+    return Path(directory) / "films" / f"{model_id}.safetensors"
+
+
 def read_card(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
@@ -79,23 +84,29 @@ def _unflatten(tensors: dict, plain: dict) -> dict:
     return root
 
 
-def save_training_state(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, meta: dict) -> None:
-    """Model, optimiser and loop counters, so `genlab train` can pick up where it stopped."""
+def _optim_key(i: int) -> str:
+    return "optim" if i == 0 else f"optim{i}"
+
+
+def save_training_state(path: Path, model: torch.nn.Module, optimizers: list[torch.optim.Optimizer], meta: dict) -> None:
+    """Model, optimisers and loop counters, so `genlab train` can pick up where it stopped."""
     tensors: dict = {}
     plain: dict = {}
-    _flatten("", {"model": model.state_dict(), "optim": optimizer.state_dict()}, tensors, plain)
+    state = {"model": model.state_dict(), **{_optim_key(i): opt.state_dict() for i, opt in enumerate(optimizers)}}
+    _flatten("", state, tensors, plain)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(path).with_suffix(".tmp")
     save_file(tensors, tmp, metadata={"plain": json.dumps(plain), "meta": json.dumps(meta)})
     tmp.replace(path)
 
 
-def load_training_state(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict:
+def load_training_state(path: Path, model: torch.nn.Module, optimizers: list[torch.optim.Optimizer]) -> dict:
     from safetensors import safe_open
 
     with safe_open(str(path), framework="pt") as f:
         metadata = f.metadata()
     state = _unflatten(load_file(str(path)), json.loads(metadata["plain"]))
     model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optim"])
+    for i, opt in enumerate(optimizers):
+        opt.load_state_dict(state[_optim_key(i)])
     return json.loads(metadata["meta"])

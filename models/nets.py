@@ -19,10 +19,14 @@ class ConvEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    """(B, in_dim) -> (B, 1, 28, 28) logits: a dense layer, then two stride-2 transposed convs."""
+    """(B, in_dim) -> (B, 1, 28, 28) logits: a dense layer, then two stride-2 transposed convs.
 
-    def __init__(self, in_dim: int, hidden: int = 256, width: int = 32):
+    With cond_dim > 0 a condition (e.g. a one-hot label) also adds a learned per-channel bias to
+    the 7x7 and 14x14 feature maps, so the label steers every stage and not only the input layer."""
+
+    def __init__(self, in_dim: int, hidden: int = 256, width: int = 32, cond_dim: int = 0):
         super().__init__()
+        self.cond = nn.ModuleDict({"4": nn.Linear(cond_dim, 2 * width), "5": nn.Linear(cond_dim, width)}) if cond_dim else None
         self.net = nn.Sequential(
             nn.Linear(in_dim, hidden), nn.SiLU(),
             nn.Linear(hidden, 2 * width * 49), nn.SiLU(),
@@ -31,5 +35,12 @@ class ConvDecoder(nn.Module):
             nn.ConvTranspose2d(width, 1, 4, 2, 1),  # (B, 1, 28, 28)
         )
 
-    def forward(self, z):
-        return self.net(z)
+    def forward(self, z, cond=None):
+        if self.cond is None:
+            return self.net(z)
+        h = z
+        for i, layer in enumerate(self.net):
+            h = layer(h)
+            if str(i) in self.cond:  # after the unflatten (7x7) and the first transposed conv (14x14)
+                h = h + self.cond[str(i)](cond)[:, :, None, None]
+        return h

@@ -14,6 +14,7 @@ from torch import nn
 
 from models.checkpoint import load_weights, read_card
 from models.diffusion.process import Diffusion, DiffusionConfig
+from models.gan import GAN, GANConfig
 from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
 
@@ -36,6 +37,13 @@ def _diffusion_capabilities(config: dict) -> set[str]:
     return caps
 
 
+def _gan_capabilities(config: dict) -> set[str]:
+    caps = {"sample", "decode", "discriminate", "film"}
+    if config.get("num_classes", 0):
+        caps.add("conditional")
+    return caps
+
+
 @dataclass(frozen=True)
 class Family:
     build: Callable[[dict], nn.Module]
@@ -45,6 +53,7 @@ class Family:
 
 FAMILIES: dict[str, Family] = {
     "vae": Family(lambda cfg: VAE(VAEConfig(**cfg)), _vae_capabilities, "bound"),
+    "gan": Family(lambda cfg: GAN(GANConfig(**{**cfg, "betas": tuple(cfg["betas"])})), _gan_capabilities, "none"),
     "diffusion": Family(lambda cfg: Diffusion(DiffusionConfig(**cfg)), _diffusion_capabilities, "bound"),
     "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none"),
 }

@@ -5,6 +5,7 @@ The loop only needs `model.loss(x, labels) -> (loss, logs)`; it checkpoints its 
 """
 
 import argparse
+import json
 import logging
 import math
 import time
@@ -15,11 +16,13 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from models.checkpoint import code_version, load_training_state, save_checkpoint, save_training_state
+from models.checkpoint import code_version, film_path, load_training_state, save_checkpoint, save_training_state
 from models.data import Digits, load_digits
 from models.diffusion.process import Diffusion, DiffusionConfig
+from models.gan import GAN, LOSSES, GANConfig
 from models.metrics import DigitClassifier
 from models.unet import UNetConfig
 from models.vae import VAE, VAEConfig
@@ -36,6 +39,8 @@ class FitConfig:
     lr: float = 1e-3
     seed: int = 0
     grad_clip: float = 0.0  # max gradient norm; 0 = off
+    log_every: int = 10  # record the step's losses every this many steps (for loss charts)
+    film_every: int = 0  # every this many epochs, keep 64 fixed-seed samples (the training film strip)
 
 
 @dataclass
@@ -43,6 +48,9 @@ class FitResult:
     history: list[dict]
     seconds: float
     steps: int
+    steps_log: list[dict]
+    film: torch.Tensor | None  # (K, 64, 28, 28) uint8
+    film_epochs: list[int]
 
 
 def _mean_logs(model, data: Digits, batch: int = 500) -> dict[str, float]:
@@ -54,39 +62,75 @@ def _mean_logs(model, data: Digits, batch: int = 500) -> dict[str, float]:
     return {k: v / len(data.labels) for k, v in sums.items()}
 
 
+def _single_loss_step(model, x, y, optimizer, grad_clip: float) -> dict[str, float]:
+    """The default step for models with one objective: `model.loss(x, y) -> (loss, logs)`."""
+    loss, logs = model.loss(x, y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return logs
+
+
+def _optimizers(model, lr: float) -> list[torch.optim.Optimizer]:
+    """A model may bring its own optimisers (a GAN has two); otherwise one Adam over everything."""
+    opts = model.configure_optimizers(lr) if hasattr(model, "configure_optimizers") else [torch.optim.Adam(model.parameters(), lr=lr)]
+    for opt in opts:
+        for group in opt.param_groups:
+            group.setdefault("initial_lr", group["lr"])  # travels with the optimiser state, so resume decays right
+    return opts
+
+
+@torch.no_grad()
+def _film_frame(model, seed: int) -> torch.Tensor:
+    """64 samples from the same noise (and labels 0..9 repeating) at every point of training, as uint8."""
+    labels = torch.arange(64) % 10 if getattr(model, "num_classes", 0) else None
+    images = model.sample(64, torch.Generator().manual_seed(seed), labels=labels)["images"]
+    return (images.clamp(0, 1) * 255).round().to(torch.uint8)[:, 0]
+
+
 def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
         augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None) -> FitResult:
-    """Train on the train split, log train and held-out terms per epoch, checkpoint every epoch."""
+    """Train on the train split, log train and held-out terms per epoch (and every `log_every` steps),
+    film fixed-seed samples every `film_every` epochs, and checkpoint the whole state every epoch."""
     train, heldout = load_digits("train"), load_digits("heldout")
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    meta = {"epoch": 0, "history": [], "seconds": 0.0, "steps": 0, "fit": asdict(cfg)}
+    optimizers = _optimizers(model, cfg.lr)
+    film_path = state_path.with_name(state_path.name.split(".")[0] + ".film.safetensors")
+    meta = {"epoch": 0, "history": [], "seconds": 0.0, "steps": 0, "steps_log": [], "film_epochs": [], "fit": asdict(cfg)}
     if state_path.exists():
-        meta = load_training_state(state_path, model, optimizer)
-        if {**meta["fit"], "epochs": cfg.epochs} != asdict(cfg):  # more epochs = train longer; else refuse
-            raise SystemExit(f"{state_path} was made with {meta['fit']}; delete it to start afresh")
-        meta["fit"] = asdict(cfg)
+        saved = load_training_state(state_path, model, optimizers)
+        if {**asdict(cfg), **saved["fit"], "epochs": cfg.epochs} != asdict(cfg):  # more epochs = train longer
+            raise SystemExit(f"{state_path} was made with {saved['fit']}; delete it to start afresh")
+        meta |= saved | {"fit": asdict(cfg)}
+        for opt in optimizers:  # states from before initial_lr was recorded
+            for group in opt.param_groups:
+                group.setdefault("initial_lr", cfg.lr)
         log.info("resuming from epoch %d", meta["epoch"])
+    film = load_file(str(film_path))["frames"] if meta["film_epochs"] and film_path.exists() else None
     for epoch in range(meta["epoch"], cfg.epochs):
-        for group in optimizer.param_groups:  # cosine decay by epoch: settles the final weights, resumes exactly
-            group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
+        for opt in optimizers:  # cosine decay by epoch: settles the final weights, resumes exactly
+            for group in opt.param_groups:
+                group["lr"] = group["initial_lr"] * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
         g = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)  # resume replays the same epoch
         torch.manual_seed(cfg.seed * 100_003 + epoch)
         start, sums = time.perf_counter(), defaultdict(float)
         model.train()
         batches = torch.randperm(len(train.labels), generator=g).split(cfg.batch_size)
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, mininterval=1.0)
-        for idx in bar:
+        for i, idx in enumerate(bar):
             x, y = train.images[idx], train.labels[idx]
-            loss, logs = model.loss(augment(x, g) if augment else x, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            optimizer.step()
+            x = augment(x, g) if augment else x
+            if hasattr(model, "training_step"):
+                logs = model.training_step(x, y, optimizers)
+            else:
+                logs = _single_loss_step(model, x, y, optimizers[0], cfg.grad_clip)
             if hasattr(model, "after_step"):  # e.g. EMA weights
                 model.after_step()
             for k, v in logs.items():
                 sums[k] += v * len(idx)
+            if cfg.log_every and (meta["steps"] + i) % cfg.log_every == 0:
+                meta["steps_log"].append({"step": meta["steps"] + i, **{k: round(v, 5) for k, v in logs.items()}})
             bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
         model.eval()
         record = {"epoch": epoch + 1, "train": {k: v / len(train.labels) for k, v in sums.items()},
@@ -94,9 +138,16 @@ def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
         meta["history"].append(record)
         meta.update(epoch=epoch + 1, seconds=meta["seconds"] + time.perf_counter() - start,
                     steps=meta["steps"] + len(batches))
-        save_training_state(state_path, model, optimizer, meta)
+        if cfg.film_every and hasattr(model, "sample") and ((epoch + 1) % cfg.film_every == 0 or epoch + 1 == cfg.epochs):
+            frame = _film_frame(model, cfg.seed)[None]
+            film = frame if film is None else torch.cat([film, frame])
+            film_path.parent.mkdir(parents=True, exist_ok=True)
+            save_file({"frames": film}, film_path)
+            meta["film_epochs"].append(epoch + 1)
+        save_training_state(state_path, model, optimizers, meta)
         log.info("epoch %d: train %s held-out %s", epoch + 1, record["train"], record["heldout"])
-    return FitResult(meta["history"], meta["seconds"], meta["steps"])
+    return FitResult(meta["history"], meta["seconds"], meta["steps"], meta["steps_log"],
+                     film, meta["film_epochs"])
 
 
 def random_shift(x: torch.Tensor, g: torch.Generator, pixels: int = 2) -> torch.Tensor:
@@ -111,14 +162,22 @@ def _card(args, family: str, config: dict, result: FitResult, description: str) 
         "id": args.id, "family": family, "title": args.title or args.id, "description": description,
         "config": config, "data": DATA_CARD,
         "training": {**asdict(_fit_config(args)), "steps": result.steps, "seconds": round(result.seconds, 1),
-                     "history": result.history},
+                     "history": result.history, "steps_log": result.steps_log, "film_epochs": result.film_epochs},
         "metrics": {}, "code_version": code_version(),
     }
 
 
+def _save(args, model: torch.nn.Module, card: dict, result: FitResult) -> None:
+    """Weights + card, and the training film (if one was kept) under checkpoints/films/."""
+    save_checkpoint(Path(args.out), model, card)
+    if result.film is not None:
+        film_path(args.out, args.id).parent.mkdir(exist_ok=True)
+        save_file({"frames": result.film}, film_path(args.out, args.id), metadata={"epochs": json.dumps(result.film_epochs)})
+
+
 def _fit_config(args) -> FitConfig:
     return FitConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                     grad_clip=args.grad_clip)
+                     grad_clip=args.grad_clip, film_every=args.film_every)
 
 
 def train_vae(args) -> None:
@@ -129,7 +188,7 @@ def train_vae(args) -> None:
     kind = "class-conditional " if args.conditional else ""
     description = (f"Convolutional {kind}VAE, latent {config.latent_dim}, beta {config.beta:g}; Bernoulli decoder "
                    "on pixel intensities; objective: recon + beta * KL (nats per image).")
-    save_checkpoint(Path(args.out), model, _card(args, "vae", asdict(config), result, description))
+    _save(args, model, _card(args, "vae", asdict(config), result, description), result)
 
 
 def train_classifier(args) -> None:
@@ -139,7 +198,7 @@ def train_classifier(args) -> None:
     description = "genlab's MNIST feature classifier: the yardstick for Frechet distance and accuracies."
     card = _card(args, "classifier", {"width": 32, "feature_dim": 128}, result, description)
     card["metrics"] = {"heldout_accuracy": round(result.history[-1]["heldout"]["acc"], 4)}
-    save_checkpoint(Path(args.out), model, card)
+    _save(args, model, card, result)
 
 
 def train_diffusion(args) -> None:
@@ -155,10 +214,24 @@ def train_diffusion(args) -> None:
                    + (", class-conditional with label dropout for classifier-free guidance" if args.conditional else ""))
     card = _card(args, "diffusion", asdict(config), result, description)
     card["training"]["loss_by_t"] = loss_by_t
-    save_checkpoint(Path(args.out), model, card)
+    _save(args, model, card, result)
 
 
-RECIPES = {"vae": train_vae, "classifier": train_classifier, "diffusion": train_diffusion}
+def train_gan(args) -> None:
+    wgan = args.loss == "wgan-gp"
+    config = GANConfig(latent_dim=args.latent_dim, loss=args.loss, num_classes=10 if args.conditional else 0,
+                       label_smoothing=args.label_smoothing, n_critic=args.n_critic or (5 if wgan else 1),
+                       d_lr_scale=args.d_lr_scale, betas=(0.0, 0.9) if wgan else (0.5, 0.999))
+    torch.manual_seed(args.seed)
+    model = GAN(config)
+    result = fit(model, _fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
+    kind = "class-conditional " if args.conditional else ""
+    description = (f"DCGAN-style {kind}GAN, {config.loss} loss, latent {config.latent_dim}, n_critic {config.n_critic}, "
+                   f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}" + (f"; {args.note}" if args.note else ""))
+    _save(args, model, _card(args, "gan", asdict(config), result, description), result)
+
+
+RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion}
 
 
 def add_train_parser(subparsers) -> None:
@@ -174,6 +247,12 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--conditional", action="store_true")
     p.add_argument("--grad-clip", type=float, default=0.0)
+    p.add_argument("--loss", default="nonsaturating", choices=LOSSES, help="GAN loss")
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--n-critic", type=int, default=0, help="D steps per G step (default 5 for wgan-gp, else 1)")
+    p.add_argument("--d-lr-scale", type=float, default=1.0)
+    p.add_argument("--note", default="", help="how this run was provoked, for its card")
+    p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
     p.add_argument("--timesteps", type=int, default=1000)
     p.add_argument("--out", default="checkpoints", help="where the checkpoint and card go")

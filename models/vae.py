@@ -36,7 +36,7 @@ class VAE(nn.Module):
         c = config
         self.encoder = ConvEncoder(c.hidden, c.width)
         self.to_posterior = nn.Linear(c.hidden + c.num_classes, 2 * c.latent_dim)
-        self.decoder = ConvDecoder(c.latent_dim + c.num_classes, c.hidden, c.width)
+        self.decoder = ConvDecoder(c.latent_dim + c.num_classes, c.hidden, c.width, cond_dim=c.num_classes)
 
     @property
     def num_classes(self) -> int:
@@ -57,7 +57,8 @@ class VAE(nn.Module):
         return mean, logvar.clamp(-12, 8)
 
     def decode_logits(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.decoder(self._with_label(z, labels))
+        cond = F.one_hot(labels, self.config.num_classes).to(z.dtype) if self.config.num_classes else None
+        return self.decoder(self._with_label(z, labels), cond)
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """p(x|z): the Bernoulli means, (B, 1, 28, 28) in [0, 1]."""

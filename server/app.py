@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from server.config import REPO_ROOT, Settings
 from server.images import BadImage
 from server.limits import BodySizeLimit
-from server.routes import data, diffusion, health, latent, likelihood, models, pages, sample
+from server.routes import data, diffusion, gan, health, latent, likelihood, models, pages, sample
 from server.store import ModelStore, ServerBusy
 
 log = logging.getLogger("genlab")
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
-    for module in (health, models, sample, latent, likelihood, diffusion, data, pages):
+    for module in (health, models, sample, latent, likelihood, diffusion, gan, data, pages):
         app.include_router(module.router)
     _add_error_handlers(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -12,9 +12,11 @@ import httpx
 import pytest
 import torch
 from fastapi.testclient import TestClient
+from safetensors.torch import save_file
 
-from models.checkpoint import save_checkpoint
+from models.checkpoint import film_path, save_checkpoint
 from models.diffusion.process import Diffusion, DiffusionConfig
+from models.gan import GAN, GANConfig
 from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
 from server.app import create_app
@@ -38,6 +40,14 @@ def write_tiny_checkpoints(directory: Path) -> None:
     tiny = DiffusionConfig(unet={"channels": (8, 8, 8), "emb_dim": 16, "num_classes": 10, "dropout": 0.0}, timesteps=50)
     save_checkpoint(directory, Diffusion(tiny), {"id": "tiny-ddpm", "family": "diffusion", "title": "tiny-ddpm",
                                                  "config": asdict(tiny), "training": {"history": []}, "metrics": {}})
+    torch.manual_seed(8)
+    gan = GANConfig(latent_dim=4, width=8, loss="wgan-gp")
+    save_checkpoint(directory, GAN(gan), {"id": "tiny-gan", "family": "gan", "title": "tiny-gan", "config": asdict(gan),
+                                          "training": {"epochs": 2, "steps": 10, "history": [], "steps_log": [{"step": 0, "d_loss": 1.0}]},
+                                          "metrics": {}})
+    film_path(directory, "tiny-gan").parent.mkdir(exist_ok=True)
+    save_file({"frames": torch.zeros(2, 64, 28, 28, dtype=torch.uint8)}, film_path(directory, "tiny-gan"),
+              metadata={"epochs": "[1, 2]"})
     torch.manual_seed(9)
     save_checkpoint(directory, DigitClassifier(width=4, feature_dim=8),
                     {"id": "digit-classifier", "family": "classifier", "title": "tiny classifier",

@@ -30,6 +30,7 @@ def _endpoint_latent(store: ModelStore, model: LoadedModel, end: Endpoint, label
     if end.latent is not None:
         check_latents(model, [end.latent])
         return torch.tensor(end.latent, device=store.device)
+    store.require(model.id, "encode")  # an image end needs an encoder (a GAN has none: 409)
     return model.module.encode(upload_tensor(end.image, store.device), labels)[0][0]
 
 

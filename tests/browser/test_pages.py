@@ -76,6 +76,7 @@ def _sample_grid_src(page: Page, key: str) -> str:
 
 def test_permalink_restores_the_same_grid(page: Page, live_server: str):
     page.goto(f"{live_server}/vae")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
     models = page.locator("#model option").evaluate_all("opts => opts.map(o => o.value)")
     model = next((m for m in models if m != "vae-mnist" and not m.startswith("cvae")), "vae-mnist")
     page.select_option("#model", model)
@@ -121,6 +122,7 @@ def test_clicking_the_latent_map_decodes_that_point(page: Page, live_server: str
 
 def test_shortcuts_overlay_and_new_seed(page: Page, live_server: str):
     page.goto(f"{live_server}/vae?seed=5")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
     expect(page.locator("#sample-grid")).to_have_attribute("src", PNG)
     overlay = page.locator("#help")
     expect(overlay).to_be_hidden()

@@ -1,0 +1,157 @@
+"""GANs for 28x28 digits: DCGAN networks (Radford et al. 2016) trained with the minimax or
+non-saturating loss (Goodfellow et al. 2014) or as WGAN-GP (Gulrajani et al. 2017); class
+conditioning by a label embedding in G and a projection discriminator (Miyato & Koyama 2018)."""
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+LOSSES = ("minimax", "nonsaturating", "wgan-gp")
+
+
+@dataclass
+class GANConfig:
+    latent_dim: int = 64
+    loss: str = "nonsaturating"
+    num_classes: int = 0  # > 0: class-conditional G and projection D
+    width: int = 32
+    label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - this (Salimans et al. 2016)
+    gp_weight: float = 10.0  # WGAN-GP lambda
+    n_critic: int = 1  # D updates per G update (5 for WGAN-GP)
+    d_lr_scale: float = 1.0  # D's learning rate relative to G's: > 1 makes an over-strong D
+    betas: tuple[float, float] = (0.5, 0.999)
+
+
+class Generator(nn.Module):
+    """z (B, latent) [+ label] -> (B, 1, 28, 28) in [0, 1]: dense to 7x7, two stride-2 transposed convs."""
+
+    def __init__(self, c: GANConfig):
+        super().__init__()
+        w = c.width
+        self.label_emb = nn.Embedding(c.num_classes, c.latent_dim) if c.num_classes else None
+        self.net = nn.Sequential(
+            nn.Linear(c.latent_dim, 2 * w * 49), nn.BatchNorm1d(2 * w * 49), nn.ReLU(),
+            nn.Unflatten(1, (2 * w, 7, 7)),
+            nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.BatchNorm2d(w), nn.ReLU(),  # (B, w, 14, 14)
+            nn.ConvTranspose2d(w, 1, 4, 2, 1), nn.Sigmoid(),  # (B, 1, 28, 28)
+        )
+
+    def forward(self, z, labels=None):
+        if self.label_emb is not None:
+            z = z * self.label_emb(labels)  # multiplicative conditioning: each class reshapes the whole z
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """(B, 1, 28, 28) [+ label] -> (B,) score: a logit, or for WGAN a critic value. No batch norm, so
+    the gradient penalty's per-sample gradients are well defined."""
+
+    def __init__(self, c: GANConfig):
+        super().__init__()
+        w = c.width
+        self.body = nn.Sequential(
+            nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, w, 14, 14)
+            nn.Conv2d(w, 2 * w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 2w, 7, 7)
+            nn.Flatten(), nn.Linear(2 * w * 49, 256), nn.LeakyReLU(0.2),
+        )
+        self.out = nn.Linear(256, 1)
+        self.label_proj = nn.Embedding(c.num_classes, 256) if c.num_classes else None
+
+    def forward(self, x, labels=None):
+        h = self.body(x)
+        score = self.out(h).squeeze(1)
+        if self.label_proj is not None:
+            score = score + (self.label_proj(labels) * h).sum(1)  # projection: <embed(y), features>
+        return score
+
+
+class GAN(nn.Module):
+    def __init__(self, config: GANConfig):
+        super().__init__()
+        if config.loss not in LOSSES:
+            raise ValueError(f"unknown GAN loss {config.loss!r}; expected one of {LOSSES}")
+        self.config = config
+        self.generator = Generator(config)
+        self.discriminator = Discriminator(config)
+
+    @property
+    def num_classes(self) -> int:
+        return self.config.num_classes
+
+    def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
+        """[D's, G's] Adam; D's learning rate is scaled by d_lr_scale."""
+        c = self.config
+        return [torch.optim.Adam(self.discriminator.parameters(), lr=lr * c.d_lr_scale, betas=c.betas),
+                torch.optim.Adam(self.generator.parameters(), lr=lr, betas=c.betas)]
+
+    def sample_latents(self, n: int, generator: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
+        """z ~ N(0, T^2 I); T < 1 is the "truncation trick" in its simplest form (Brock et al. 2019)."""
+        return temperature * torch.randn(n, self.config.latent_dim, generator=generator, device=generator.device)
+
+    def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.generator(z, labels)
+
+    def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
+               temperature: float = 1.0) -> dict[str, torch.Tensor]:
+        z = self.sample_latents(n, generator, temperature)
+        if self.num_classes and labels is None:
+            labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
+        return {"images": self.generator(z, labels), "latents": z, "labels": labels}
+
+    def discriminate(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """D's score of images: a logit (sigmoid = p(real)) or, for WGAN-GP, the critic's value."""
+        return self.discriminator(x, labels)
+
+    def _labels(self, labels):
+        return labels if self.num_classes else None
+
+    def d_loss(self, real: torch.Tensor, fake: torch.Tensor, labels) -> tuple[torch.Tensor, dict[str, float]]:
+        d_real, d_fake = self.discriminator(real, labels), self.discriminator(fake, labels)
+        if self.config.loss == "wgan-gp":
+            wasserstein = d_real.mean() - d_fake.mean()  # the critic's estimate of W(p_data, p_G)
+            gp = self._gradient_penalty(real, fake, labels)
+            return -wasserstein + self.config.gp_weight * gp, {"d_loss": (-wasserstein).item(), "wasserstein": wasserstein.item(), "gp": gp.item()}
+        target = torch.full_like(d_real, 1 - self.config.label_smoothing)
+        loss = F.binary_cross_entropy_with_logits(d_real, target) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        return loss, {"d_loss": loss.item(), "d_real": torch.sigmoid(d_real).mean().item(), "d_fake": torch.sigmoid(d_fake).mean().item()}
+
+    def g_loss(self, fake: torch.Tensor, labels) -> torch.Tensor:
+        d_fake = self.discriminator(fake, labels)
+        if self.config.loss == "wgan-gp":
+            return -d_fake.mean()
+        if self.config.loss == "minimax":  # min log(1 - D(G(z))): saturates when D wins
+            return -F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))  # max log D(G(z))
+
+    def _gradient_penalty(self, real, fake, labels) -> torch.Tensor:
+        """E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates x_hat (Gulrajani et al. 2017, eq. 3)."""
+        eps = torch.rand(len(real), 1, 1, 1, device=real.device)
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        grad, = torch.autograd.grad(self.discriminator(x_hat, labels).sum(), x_hat, create_graph=True)
+        return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+    def training_step(self, real: torch.Tensor, labels: torch.Tensor, optimizers) -> dict[str, float]:
+        """n_critic D updates, then one G update, on this batch."""
+        d_opt, g_opt = optimizers
+        labels = self._labels(labels)
+        for _ in range(self.config.n_critic):
+            fake = self.generator(torch.randn(len(real), self.config.latent_dim), labels).detach()
+            d_loss, logs = self.d_loss(real, fake, labels)
+            d_opt.zero_grad(set_to_none=True)
+            d_loss.backward()
+            d_opt.step()
+        g_loss = self.g_loss(self.generator(torch.randn(len(real), self.config.latent_dim), labels), labels)
+        g_opt.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_opt.step()
+        return {**logs, "g_loss": g_loss.item()}
+
+    def loss(self, real: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """Held-out monitoring without updates: D's loss on unseen real digits vs fresh fakes, and G's."""
+        labels = self._labels(labels)
+        fake = self.generator(torch.randn(len(real), self.config.latent_dim), labels)
+        with torch.enable_grad():  # the gradient penalty needs a graph even during evaluation
+            d_loss, logs = self.d_loss(real, fake, labels)
+        return d_loss, {**logs, "g_loss": self.g_loss(fake, labels).item()}

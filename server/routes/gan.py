@@ -1,0 +1,45 @@
+"""GAN views: what the discriminator thinks of an image, and the training film strip."""
+
+import json
+
+import torch
+from fastapi import APIRouter, HTTPException
+from safetensors import safe_open
+
+from models.checkpoint import film_path
+from server.images import make_grid, to_data_url, to_png
+from server.params import StoreDep, label_tensor, upload_tensor
+from server.schemas import ImageRequest
+
+router = APIRouter(prefix="/api/models", tags=["gan"])
+
+
+@router.post("/{model_id}/discriminate")
+def discriminate_image(model_id: str, req: ImageRequest, store: StoreDep) -> dict:
+    """D's score of any image: its logit and p(real), or for WGAN-GP the critic's value (no probability)."""
+    model = store.require(model_id, "discriminate")
+    labels = label_tensor(model, req.label, 1, store.device)
+    x = upload_tensor(req.image, store.device)
+    with store.inference():
+        score = float(model.module.discriminate(x, labels)[0])
+    critic = model.card["config"]["loss"] == "wgan-gp"
+    return {"model": model.id, "score": score, "p_real": None if critic else float(torch.sigmoid(torch.tensor(score))),
+            "kind": "critic value (higher = more real)" if critic else "logit of p(real)",
+            "input": to_data_url(to_png(x[0]))}
+
+
+@router.get("/{model_id}/film")
+def get_film(model_id: str, store: StoreDep) -> dict:
+    """The training film strip: the same 64 latents decoded at points through training, with the per-step
+    losses, so a page can scrub the loss chart and show the samples of that moment."""
+    model = store.require(model_id, "film")
+    path = film_path(store.settings.checkpoint_dir, model.id)
+    if not path.exists():
+        raise HTTPException(404, f"model {model.id!r} was trained without a film strip")
+    with safe_open(str(path), framework="pt") as f:
+        frames, epochs = f.get_tensor("frames"), json.loads(f.metadata()["epochs"])
+    steps_per_epoch = model.card["training"]["steps"] / max(1, model.card["training"]["epochs"])
+    return {"model": model.id, "frames": [
+        {"epoch": e, "step": round(e * steps_per_epoch), "grid": to_data_url(to_png(make_grid(frame[:, None].float() / 255)))}
+        for e, frame in zip(epochs, frames)
+    ], "steps_log": model.card["training"].get("steps_log", []), "history": model.card["training"]["history"]}

@@ -1,0 +1,84 @@
+"""Regenerate docs/screenshots/*.png (the README tour) from a running server.
+
+    .venv/bin/genlab serve --port 8765 &
+    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8765
+
+Not a test (pytest does not collect it). Uses the system Chromium, 1280 x 800 like a projector.
+"""
+
+import io
+import re
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import Page, expect, sync_playwright
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+MAX_BYTES = 300_000
+DATA = re.compile(r"^data:image/png")
+
+
+def save(png: bytes, name: str) -> None:
+    """Write a PNG, reduced to a 256-colour palette if it would exceed MAX_BYTES."""
+    path = OUT / name
+    if len(png) > MAX_BYTES:
+        image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=True)
+        png = buffer.getvalue()
+    path.write_bytes(png)
+    print(f"{path} {len(png) // 1024} KB")
+
+
+def draw_nine(page: Page) -> None:
+    pad = page.locator("#pad")
+    pad.evaluate("el => el.scrollIntoView({block: 'center'})")
+    box = pad.bounding_box()
+    s = box["width"] / 280
+    strokes = [[(150, 50), (100, 60), (80, 110), (120, 140), (170, 130), (190, 90), (160, 50)],
+               [(185, 90), (180, 160), (170, 240)]]
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0] * s, box["y"] + stroke[0][1] * s)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * s, box["y"] + y * s, steps=6)
+        page.mouse.up()
+    expect(page.locator("#draw-recon")).to_have_attribute("src", DATA)
+
+
+def main(base: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(30_000)
+
+        page.goto(f"{base}/")
+        expect(page.locator("[data-family=vae] .sample-strip img").first).to_have_attribute("src", DATA)
+        time.sleep(1)
+        save(page.screenshot(), "home.png")
+
+        page.goto(f"{base}/vae?model=vae-mnist&seed=7&cell=3")
+        expect(page.locator("#sample-grid")).to_have_attribute("src", DATA)
+        time.sleep(1)
+        save(page.screenshot(), "vae.png")
+
+        page.goto(f"{base}/vae?model=vae-mnist&seed=7&a=seed:3&b=held:2&steps=12&method=slerp&mx=0.8&my=0.6&sec=sliders")
+        expect(page.locator("body[data-ready=true]")).to_be_attached()
+        page.add_style_tag(content=".toolbar { position: static; }")  # keep it off the section pictures
+        for section in ["sliders", "interp", "map", "beta"]:
+            page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
+            time.sleep(2.5)
+            save(page.locator(f"#{section}").screenshot(), f"vae-{section}.png")
+        draw_nine(page)
+        time.sleep(1)
+        save(page.locator("#draw").screenshot(), "vae-draw.png")
+        page.keyboard.press("?")
+        save(page.screenshot(), "shortcuts.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8765")

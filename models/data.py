@@ -18,6 +18,7 @@ NUM_CLASSES = 10
 class Digits(NamedTuple):
     images: torch.Tensor  # (N, 1, 28, 28) float32 in [0, 1]
     labels: torch.Tensor  # (N,) int64
+    index: torch.Tensor | None = None  # (N,) position within the split, for picks a demo can name
 
 
 @functools.lru_cache(maxsize=2)
@@ -38,7 +39,7 @@ def pick_digits(split: str, n: int, seed: int, label: int | None = None) -> Digi
     pool = torch.arange(len(digits.labels)) if label is None else torch.nonzero(digits.labels == label).flatten()
     order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))
     idx = pool[order[:n]]
-    return Digits(digits.images[idx], digits.labels[idx])
+    return Digits(digits.images[idx], digits.labels[idx], idx)
 
 
 # --- 2-D toy distributions: each takes (n, generator) and returns (n, 2) points ----------------

@@ -16,7 +16,8 @@ class GANConfig:
     latent_dim: int = 64
     loss: str = "nonsaturating"
     num_classes: int = 0  # > 0: class-conditional G and projection D
-    width: int = 32
+    g_width: int = 64  # G gets the larger network: a D that out-muscles G starves it of useful gradients
+    d_width: int = 32
     label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - this (Salimans et al. 2016)
     gp_weight: float = 10.0  # WGAN-GP lambda
     n_critic: int = 1  # D updates per G update (5 for WGAN-GP)
@@ -29,7 +30,7 @@ class Generator(nn.Module):
 
     def __init__(self, c: GANConfig):
         super().__init__()
-        w = c.width
+        w = c.g_width
         self.label_emb = nn.Embedding(c.num_classes, c.latent_dim) if c.num_classes else None
         self.net = nn.Sequential(
             nn.Linear(c.latent_dim, 2 * w * 49), nn.BatchNorm1d(2 * w * 49), nn.ReLU(),
@@ -50,14 +51,14 @@ class Discriminator(nn.Module):
 
     def __init__(self, c: GANConfig):
         super().__init__()
-        w = c.width
+        w = c.d_width
         self.body = nn.Sequential(
             nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, w, 14, 14)
             nn.Conv2d(w, 2 * w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 2w, 7, 7)
-            nn.Flatten(), nn.Linear(2 * w * 49, 256), nn.LeakyReLU(0.2),
+            nn.Flatten(),
         )
-        self.out = nn.Linear(256, 1)
-        self.label_proj = nn.Embedding(c.num_classes, 256) if c.num_classes else None
+        self.out = nn.Linear(2 * w * 49, 1)
+        self.label_proj = nn.Embedding(c.num_classes, 2 * w * 49) if c.num_classes else None
 
     def forward(self, x, labels=None):
         h = self.body(x)

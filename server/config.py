@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     checkpoint_dir: Path = REPO_ROOT / "checkpoints"
     device: str = "auto"  # "auto" picks CUDA when present
     inference_slots: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
-    slot_wait_seconds: float = Field(0.5, ge=0, le=30)  # how long a request may wait for a slot before 503
+    slot_wait_seconds: float = Field(2.0, ge=0, le=30)  # how long a request may wait for a slot before 503
     retry_after_seconds: int = Field(2, ge=1, le=600)
     torch_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     max_batch: int = Field(64, ge=1, le=64)  # may lower the API's n <= 64

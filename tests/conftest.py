@@ -41,7 +41,7 @@ def write_tiny_checkpoints(directory: Path) -> None:
     save_checkpoint(directory, Diffusion(tiny), {"id": "tiny-ddpm", "family": "diffusion", "title": "tiny-ddpm",
                                                  "config": asdict(tiny), "training": {"history": []}, "metrics": {}})
     torch.manual_seed(8)
-    gan = GANConfig(latent_dim=4, width=8, loss="wgan-gp")
+    gan = GANConfig(latent_dim=4, g_width=8, d_width=8, loss="wgan-gp")
     save_checkpoint(directory, GAN(gan), {"id": "tiny-gan", "family": "gan", "title": "tiny-gan", "config": asdict(gan),
                                           "training": {"epochs": 2, "steps": 10, "history": [], "steps_log": [{"step": 0, "d_loss": 1.0}]},
                                           "metrics": {}})

@@ -19,6 +19,6 @@ def list_digits(split: Literal["train", "heldout"] = "heldout", n: Annotated[int
     seed = resolve_seed(seed)
     digits = pick_digits(split, n, seed, label)
     return {"split": split, "seed": seed, "digits": [
-        {"label": int(lab), "image": url, "pixels": to_list(img.flatten(), 4)}
-        for lab, url, img in zip(digits.labels, image_urls(digits.images), digits.images)
+        {"index": int(i), "label": int(lab), "image": url, "pixels": to_list(img.flatten(), 4)}
+        for i, lab, url, img in zip(digits.index, digits.labels, image_urls(digits.images), digits.images)
     ]}

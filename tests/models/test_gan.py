@@ -21,7 +21,7 @@ class LinearCritic(nn.Module):
 
 def tiny(**kw) -> GAN:
     torch.manual_seed(0)
-    return GAN(GANConfig(latent_dim=8, width=8, **kw))
+    return GAN(GANConfig(latent_dim=8, g_width=8, d_width=8, **kw))
 
 
 def test_shapes_and_range():

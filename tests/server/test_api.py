@@ -91,6 +91,8 @@ def test_data_digits(client):
     assert [d["label"] for d in out["digits"]] == [4, 4, 4] and len(out["digits"][0]["pixels"]) == 784
     again = client.get("/api/data/digits?split=train&n=3&seed=5&label=4").json()
     assert again == out
+    idx = out["digits"][0]["index"]
+    assert client.get("/api/data/digits?split=train&n=64&seed=5&label=4").json()["digits"][0]["index"] == idx
 
 
 @pytest.mark.parametrize("path, body, status", [

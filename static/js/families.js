@@ -1,0 +1,63 @@
+// The generative families genlab teaches, and what distinguishes them (the home page's "family map").
+// `families` lists the model-card family names that belong to each card.
+
+export const FAMILIES = [
+  {
+    key: "vae", name: "Variational autoencoder (VAE)", families: ["vae"], page: "/vae",
+    idea: "An encoder maps a digit x to a Gaussian q(z|x) over a small latent z; a decoder maps z back to pixels. Trained on a lower bound of log p(x).",
+    likelihood: "bound (ELBO)", cost: "one network pass", latent: "yes",
+    objective: "ELBO = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)): reconstruction + KL",
+  },
+  {
+    key: "gan", name: "Generative adversarial network (GAN)", families: ["gan"], page: null,
+    idea: "A generator turns noise into images while a discriminator learns to tell them from real digits; each trains against the other.",
+    likelihood: "none", cost: "one network pass", latent: "yes",
+    objective: "min-max game: min_G max_D E[log D(x)] + E[log(1 − D(G(z)))]",
+  },
+  {
+    key: "diffusion", name: "Diffusion model", families: ["diffusion", "ddpm"], page: null,
+    idea: "Gaussian noise is added to digits step by step; a network learns to predict that noise, so sampling denoises pure noise one step at a time.",
+    likelihood: "bound (variational)", cost: "10–1000 network passes (one per denoising step)", latent: "no (x_T has the image's size)",
+    objective: "noise-prediction MSE: ‖ε − ε_θ(x_t, t)‖² (a reweighted ELBO)",
+  },
+  {
+    key: "flow", name: "Normalizing flow", families: ["flow"], page: null,
+    idea: "An invertible network maps digits to Gaussian noise and back, so the density of any digit can be computed exactly.",
+    likelihood: "exact", cost: "one network pass (the inverse)", latent: "yes (same size as x)",
+    objective: "exact NLL via change of variables: −log p(z) − log|det ∂f/∂x|",
+  },
+  {
+    key: "autoregressive", name: "Autoregressive (PixelCNN)", families: ["autoregressive", "pixelcnn"], page: null,
+    idea: "Predicts each pixel from the pixels above and to its left; an image's probability is the product of those conditionals.",
+    likelihood: "exact", cost: "784 network passes (one per pixel)", latent: "no",
+    objective: "exact NLL via the chain rule: −Σ_i log p(x_i | x_<i)",
+  },
+  {
+    key: "score", name: "Score-based model", families: ["score", "score-based", "ncsn"], page: null,
+    idea: "Learns the score ∇ₓ log p(x), the direction towards more likely digits, at several noise levels, and samples by following it with Langevin dynamics.",
+    likelihood: "none", cost: "hundreds of Langevin steps", latent: "no",
+    objective: "denoising score matching: ‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²",
+  },
+];
+
+/** Plain-language meaning of each capability, for tooltips and chips. */
+export const CAPABILITIES = {
+  sample: "draw new digits",
+  conditional: "choose the class 0–9",
+  encode: "digit → latent z",
+  decode: "latent z → digit",
+  log_prob: "score log p(x) of a digit",
+  latent_map: "2-D latent plane",
+  classify: "classify digits",
+  trajectory: "watch each sampling step",
+  inpaint: "fill in missing pixels",
+  noise: "show the forward (noising) process",
+  invert: "map a digit back to its noise",
+  discriminate: "score an image with the discriminator",
+  film: "film strip of the training run",
+};
+
+/** The family card a model belongs to (null for non-generative ones such as the metric classifier). */
+export function familyOf(model) {
+  return FAMILIES.find((f) => f.families.includes(model.family)) || null;
+}

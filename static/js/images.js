@@ -1,0 +1,42 @@
+// Showing digits: the API sends 28x28 grayscale PNG data URLs (or one PNG grid of them); pages
+// show them large and pixelated (CSS class "px") so every pixel the model produced is visible.
+
+/** Create an element with attributes and children: el("p", {class: "note"}, "text"). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "style" && typeof value === "object") Object.assign(node.style, value);
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** A pixelated digit image `size` CSS pixels wide (a 28x28 digit shown at >= 112 px by default). */
+export function digit(src, { size = 112, alt = "digit", cls = "" } = {}) {
+  return el("img", { class: `px digit ${cls}`.trim(), src, alt, width: size, height: size, draggable: "false" });
+}
+
+/** Point an existing <img> at a new data URL (no-op when unchanged, so the browser does not flash). */
+export function setSrc(img, src, alt) {
+  if (img.getAttribute("src") !== src) img.src = src;
+  if (alt) img.alt = alt;
+  img.hidden = false;
+}
+
+/** Replace the children of `container` with one pixelated digit per frame. */
+export function fillStrip(container, frames, { size = 96, alt = "frame" } = {}) {
+  container.replaceChildren(...frames.map((src, i) => digit(src, { size, alt: `${alt} ${i + 1}` })));
+}
+
+/** 10 label colours, distinguishable on black digits and white paper (Trubetskoy's palette, brightened). */
+export const LABEL_COLORS = [
+  "#e6194b", "#3cb44b", "#ffe119", "#4f7dff", "#f58231",
+  "#c45cff", "#46f0f0", "#f032e6", "#bcf60c", "#ffa8b8",
+];

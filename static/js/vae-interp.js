@@ -1,0 +1,159 @@
+// Interpolation: walk from one latent to another (POST interpolate), lerp and slerp one above the
+// other, plus ‖z_t‖ along both paths. Ends: a sample seed, a held-out digit, or the drawing.
+
+import { api, guarded, latest, post } from "./api.js";
+import { lineChart } from "./chart.js";
+import { digit, el, fillStrip } from "./images.js";
+import { getNumber, getString, setState } from "./urlstate.js";
+
+const $ = (id) => document.getElementById(id);
+const HELD_N = 8;
+const HELD_SEED = 0;
+const KINDS = { seed: "Sample seed", held: "Held-out digit", draw: "Your drawing" };
+
+/** "seed:12" | "held:3" | "draw" → {kind, seed, index}. */
+function parseEnd(text, fallback) {
+  const [kind, value] = (text || "").split(":");
+  const n = Number(value);
+  if (kind === "seed" && Number.isInteger(n) && n >= 0) return { kind, seed: n, index: 0 };
+  if (kind === "held" && Number.isInteger(n) && n >= 0 && n < HELD_N) return { kind, seed: fallback.seed, index: n };
+  if (kind === "draw") return { ...fallback, kind };
+  return fallback;
+}
+
+const endText = (e) => (e.kind === "seed" ? `seed:${e.seed}` : e.kind === "held" ? `held:${e.index}` : "draw");
+
+export function createInterp(ctx) {
+  const section = $("interp");
+  const ends = {
+    a: parseEnd(getString("a"), { kind: "seed", seed: 1, index: 0 }),
+    b: parseEnd(getString("b"), { kind: "held", seed: 2, index: 0 }),
+  };
+  let method = getString("method", "lerp", ["lerp", "slerp"]);
+  let steps = getNumber("steps", 10, { min: 2, max: 64, integer: true });
+  let held = []; // held-out digits {index, label, image, pixels}
+  const pickers = {};
+
+  function endBody(end, name) {
+    if (end.kind === "seed") return { seed: end.seed };
+    if (end.kind === "held") {
+      const d = held[end.index];
+      if (!d) throw new Error("the held-out digits are not loaded yet");
+      return { image: { pixels: d.pixels } };
+    }
+    if (!ctx.pad || ctx.pad.isEmpty()) {
+      throw new Error(`${name}: draw a digit in the “Draw a digit” section first (the drawing is this end).`);
+    }
+    return { image: ctx.pad.toDataURL() };
+  }
+
+  function picker(name) {
+    const box = $(`end-${name}`);
+    const kind = el("select", { "aria-label": `${name === "a" ? "start" : "end"} kind` },
+      Object.entries(KINDS).map(([k, text]) => new Option(text, k)));
+    const seed = el("input", { type: "number", min: 0, max: 4294967295, step: 1, "aria-label": `${name === "a" ? "start" : "end"} seed` });
+    const gallery = el("div", { class: "gallery", role: "group", "aria-label": "held-out digits" });
+    const note = el("p", { class: "muted" }, "Uses the digit on the drawing canvas below.");
+    box.append(el("div", { class: "end-controls" }, kind, seed), gallery, note);
+    kind.addEventListener("change", () => update(name, { kind: kind.value }));
+    seed.addEventListener("change", () => update(name, { seed: Math.max(0, Math.round(Number(seed.value) || 0)) }));
+    return { kind, seed, gallery, note };
+  }
+
+  function showPicker(name) {
+    const p = pickers[name];
+    const end = ends[name];
+    p.kind.value = end.kind;
+    p.seed.value = end.seed;
+    p.seed.hidden = end.kind !== "seed";
+    p.gallery.hidden = end.kind !== "held";
+    p.note.hidden = end.kind !== "draw";
+    p.gallery.querySelectorAll("button").forEach((b, i) => b.setAttribute("aria-pressed", String(i === end.index)));
+  }
+
+  function fillGallery(name) {
+    const buttons = held.map((d, i) => el("button", { type: "button", class: "thumb", title: `held-out digit ${i + 1} (a ${d.label})`,
+      onclick: () => update(name, { kind: "held", index: i }) }, digit(d.image, { size: 52, alt: `held-out ${d.label}` })));
+    pickers[name].gallery.replaceChildren(...buttons);
+  }
+
+  function update(name, change) {
+    Object.assign(ends[name], change);
+    setState({ [name]: endText(ends[name]) });
+    showPicker(name);
+    refresh();
+  }
+
+  function setMethod(value) {
+    method = value;
+    document.querySelectorAll("input[name=method]").forEach((r) => { r.checked = r.value === method; });
+    document.querySelectorAll(".strip-block").forEach((b) => b.classList.toggle("selected", b.dataset.method === method));
+    const strips = $("strips");
+    const first = strips.querySelector(`.strip-block[data-method="${method}"]`);
+    if (strips.firstElementChild !== first) strips.prepend(first);
+    setState({ method });
+  }
+
+  function normChart(paths) {
+    const series = [
+      { name: "lerp ‖z_t‖", color: "#1f5fd6", points: paths.lerp.map((z, i) => [i + 1, Math.hypot(...z)]) },
+      { name: "slerp ‖z_t‖", color: "#d9480f", dash: true, points: paths.slerp.map((z, i) => [i + 1, Math.hypot(...z)]) },
+    ];
+    const d = paths.lerp[0]?.length || 1;
+    lineChart($("norm-chart"), series, { width: 900, height: 220, xLabel: "frame", yLabel: "‖z‖", yMin: 0,
+      refLine: { value: Math.sqrt(d), label: `√d = ${Math.sqrt(d).toFixed(2)}: typical ‖z‖ under N(0, I)` },
+      label: "norm of z along the lerp and slerp paths" });
+  }
+
+  const refresh = latest(async () => {
+    const model = ctx.model;
+    let label;
+    const outs = await guarded(section, async () => {
+      const body = { start: endBody(ends.a, "Start"), end: endBody(ends.b, "End"), steps };
+      label = await ctx.singleLabel();
+      if (label !== undefined) body.label = label;
+      return Promise.all(["lerp", "slerp"].map((m) => post(model.id, "interpolate", { ...body, method: m })));
+    });
+    if (!outs) return;
+    // as large as fits on one row (≤ 112 px), wrapping only below 40 px
+    const width = $("strip-lerp").clientWidth || 1100;
+    const size = Math.max(40, Math.min(112, Math.floor((width - 6 * (steps - 1)) / steps)));
+    outs.forEach((out) => fillStrip($(`strip-${out.method}`), out.frames, { size, alt: `${out.method} frame` }));
+    normChart({ lerp: outs[0].latents, slerp: outs[1].latents });
+    const describe = (e) => (e.kind === "seed" ? `the prior draw of seed ${e.seed}`
+      : e.kind === "held" ? `held-out digit ${e.index + 1} (a ${held[e.index]?.label}), encoded to its posterior mean`
+        : "your drawing, encoded to its posterior mean");
+    const cls = label === undefined ? "" : ` · every frame decoded as class ${label}`
+      + (ctx.label === null ? " (the class seed " + ctx.seed + " drew; pick one with 0–9)" : "");
+    $("interp-meta").textContent = `${model.id} · ${steps} frames from ${describe(ends.a)} to ${describe(ends.b)}${cls}`;
+  });
+
+  pickers.a = picker("a");
+  pickers.b = picker("b");
+  showPicker("a");
+  showPicker("b");
+  $("steps").value = steps;
+  $("steps-out").textContent = steps;
+  $("steps").addEventListener("input", (e) => { $("steps-out").textContent = e.target.value; });
+  $("steps").addEventListener("change", (e) => {
+    steps = Number(e.target.value);
+    setState({ steps });
+    refresh();
+  });
+  document.querySelectorAll("input[name=method]").forEach((r) => r.addEventListener("change", () => setMethod(r.value)));
+  setMethod(method);
+
+  return {
+    async init() {
+      const data = await guarded(section, () => api(`/api/data/digits?split=heldout&n=${HELD_N}&seed=${HELD_SEED}`));
+      held = data?.digits || [];
+      fillGallery("a");
+      fillGallery("b");
+      showPicker("a");
+      showPicker("b");
+      refresh();
+    },
+    refresh,
+    toggleMethod: () => setMethod(method === "lerp" ? "slerp" : "lerp"),
+  };
+}

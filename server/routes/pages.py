@@ -4,7 +4,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-PAGES = {"/": ("home", "home.html"), "/vae": ("vae", "vae.html")}
+PAGES = {"/": ("home", "home.html"), "/vae": ("vae", "vae.html"), "/diffusion": ("diffusion", "diffusion.html"),
+         "/gan": ("gan", "gan.html")}
 
 
 def _page(page: str, template: str):

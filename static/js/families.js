@@ -9,13 +9,13 @@ export const FAMILIES = [
     objective: "ELBO = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)): reconstruction + KL",
   },
   {
-    key: "gan", name: "Generative adversarial network (GAN)", families: ["gan"], page: null,
+    key: "gan", name: "Generative adversarial network (GAN)", families: ["gan"], page: "/gan",
     idea: "A generator turns noise into images while a discriminator learns to tell them from real digits; each trains against the other.",
     likelihood: "none", cost: "one network pass", latent: "yes",
     objective: "min-max game: min_G max_D E[log D(x)] + E[log(1 − D(G(z)))]",
   },
   {
-    key: "diffusion", name: "Diffusion model", families: ["diffusion", "ddpm"], page: null,
+    key: "diffusion", name: "Diffusion model", families: ["diffusion"], page: "/diffusion",
     idea: "Gaussian noise is added to digits step by step; a network learns to predict that noise, so sampling denoises pure noise one step at a time.",
     likelihood: "bound (variational)", cost: "10–1000 network passes (one per denoising step)", latent: "no (x_T has the image's size)",
     objective: "noise-prediction MSE: ‖ε − ε_θ(x_t, t)‖² (a reweighted ELBO)",

@@ -31,17 +31,19 @@ def load_classifier(checkpoints: Path) -> DigitClassifier:
     return load_model(card_path(checkpoints, CLASSIFIER_ID)).module
 
 
-def sample_metrics(model: LoadedModel, classifier: DigitClassifier, train_feats, n: int, seed: int) -> dict:
-    """FD against the train split and class entropy of n samples; conditional accuracy when it applies."""
+def sample_metrics(model: LoadedModel, classifier: DigitClassifier, train_feats, n: int, seed: int,
+                   **sampler) -> dict:
+    """FD against the train split and class entropy of n samples; conditional accuracy when it applies.
+    `sampler` (steps, guidance) passes through to iterative samplers."""
     g = torch.Generator().manual_seed(seed)
     labels = torch.arange(n) % NUM_CLASSES if "conditional" in model.capabilities else None
     images = torch.cat([
-        model.module.sample(min(250, n - i), g, labels=None if labels is None else labels[i:i + 250])["images"]
+        model.module.sample(min(250, n - i), g, labels=None if labels is None else labels[i:i + 250], **sampler)["images"]
         for i in range(0, n, 250)
     ])
     feats, preds = classify(classifier, images)
     out = {"frechet_distance": frechet_distance(feats, train_feats), "class_entropy": class_entropy(preds),
-           "samples": len(images)}
+           "class_histogram": torch.bincount(preds, minlength=NUM_CLASSES).tolist(), "samples": len(images)}
     if labels is not None:
         out["conditional_accuracy"] = accuracy(preds, labels)
     return out
@@ -64,8 +66,26 @@ def heldout_metrics(model: LoadedModel, classifier: DigitClassifier, seed: int) 
     }
 
 
+CURVE_STEPS = ((10, 200), (20, 200), (50, 200), (100, 200), (1000, 100))  # (DDIM steps, samples)
+CURVE_GUIDANCE = (0.0, 1.0, 3.0, 5.0)
+
+
+def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> dict:
+    """FD and guided accuracy against DDIM step count (w = 3) and against guidance w (50 steps).
+    Small n keeps 1000-step sampling affordable on a CPU; each point carries the real-vs-real floor
+    measured with the same n, since Frechet distance grows as n shrinks."""
+    def point(n: int, **sampler) -> dict:
+        figures = sample_metrics(model, classifier, real["train"], n, seed, **sampler)
+        floor = frechet_distance(real["heldout"][:n], real["train"])
+        return {**sampler, "n": n, "frechet_distance": round(figures["frechet_distance"], 3), "floor": round(floor, 3),
+                "conditional_accuracy": figures.get("conditional_accuracy")}
+
+    return {"steps": [point(n, steps=steps, guidance=3.0) for steps, n in CURVE_STEPS],
+            "guidance": [point(200, steps=50, guidance=w) for w in CURVE_GUIDANCE]}
+
+
 @torch.inference_mode()
-def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0) -> dict:
+def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0, curves: bool = False) -> dict:
     classifier = load_classifier(checkpoints)
     real = _real_features(str(checkpoints))
     metrics: dict = {"real_vs_real_frechet_floor": frechet_distance(real["heldout"], real["train"])}
@@ -74,14 +94,16 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
         metrics["frechet_ratio_to_floor"] = metrics["frechet_distance"] / metrics["real_vs_real_frechet_floor"]
     if {"encode", "decode"} <= model.capabilities:
         metrics |= heldout_metrics(model, classifier, seed)
+    if curves and "trajectory" in model.capabilities:
+        metrics["curves"] = sampler_curves(model, classifier, real, seed)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
 
 
-def evaluate_checkpoint(checkpoints: str, model_id: str, n: int = 1000, seed: int = 0) -> dict:
+def evaluate_checkpoint(checkpoints: str, model_id: str, n: int = 1000, seed: int = 0, curves: bool = False) -> dict:
     """Evaluate one shipped checkpoint and store the figures (with how they were measured) in its card."""
     directory = Path(checkpoints)
     start = time.perf_counter()
-    metrics = evaluate(load_model(card_path(directory, model_id)), directory, n, seed)
+    metrics = evaluate(load_model(card_path(directory, model_id)), directory, n, seed, curves)
     metrics["measured"] = {"n": n, "seed": seed, "reference": "train split features of digit-classifier",
                            "seconds": round(time.perf_counter() - start, 1), "code_version": code_version()}
     card = read_card(card_path(directory, model_id))

@@ -159,7 +159,8 @@ def random_shift(x: torch.Tensor, g: torch.Generator, pixels: int = 2) -> torch.
 
 def _card(args, family: str, config: dict, result: FitResult, description: str) -> dict:
     return {
-        "id": args.id, "family": family, "title": args.title or args.id, "description": description,
+        "id": args.id, "family": family, "title": args.title or args.id,
+        "description": description + (f" {args.note}" if args.note else ""),
         "config": config, "data": DATA_CARD,
         "training": {**asdict(_fit_config(args)), "steps": result.steps, "seconds": round(result.seconds, 1),
                      "history": result.history, "steps_log": result.steps_log, "film_epochs": result.film_epochs},
@@ -227,7 +228,7 @@ def train_gan(args) -> None:
     result = fit(model, _fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
     kind = "class-conditional " if args.conditional else ""
     description = (f"DCGAN-style {kind}GAN, {config.loss} loss, latent {config.latent_dim}, n_critic {config.n_critic}, "
-                   f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}" + (f"; {args.note}" if args.note else ""))
+                   f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}.")
     _save(args, model, _card(args, "gan", asdict(config), result, description), result)
 
 
@@ -251,7 +252,7 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--n-critic", type=int, default=0, help="D steps per G step (default 5 for wgan-gp, else 1)")
     p.add_argument("--d-lr-scale", type=float, default=1.0)
-    p.add_argument("--note", default="", help="how this run was provoked, for its card")
+    p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
     p.add_argument("--timesteps", type=int, default=1000)

@@ -24,12 +24,34 @@ def bench_sample(model: str, n: int, repeats: int, warmup: int = 3) -> dict:
             "q1_ms": quartiles[0], "q3_ms": quartiles[2], "min_ms": min(times)}
 
 
+def _print_sample(args) -> None:
+    print("{model}: n={n}, {repeats} requests: median {median_ms:.1f} ms (IQR {q1_ms:.1f}-{q3_ms:.1f}, "
+          "min {min_ms:.1f})".format(**bench_sample(args.model or "vae-mnist", args.n, args.repeats)))
+
+
+def _print_diffusion(args) -> None:
+    from pathlib import Path
+
+    from models.bench import bench_diffusion
+    from models.registry import load_model
+    from server.config import Settings
+
+    model_id = args.model or "ddpm-mnist"
+    model = load_model(Path(Settings().checkpoint_dir) / f"{model_id}.json").module
+    print(f"{model_id}: DDIM-20 with guidance (two network passes per step), float32 on CPU")
+    for r in bench_diffusion(model):
+        print(f"batch {r['batch']:>2}: {r['ms_per_image_step']:7.2f} ms/image/step measured, "
+              f"{r['bound_ms_per_image_step']:6.2f} ms FLOP bound ({r['gflop_per_image_step']:.3f} GFLOP at "
+              f"{r['peak_gflops']:.0f} GFLOP/s matmul) -> {r['ratio_to_bound']:.1f}x the bound")
+
+
+BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion}
+
+
 def add_bench_parser(subparsers) -> None:
     p = subparsers.add_parser("bench", help="print speed figures (medians of several runs)")
-    p.add_argument("what", choices=["sample"])
-    p.add_argument("--model", default="vae-mnist")
+    p.add_argument("what", choices=sorted(BENCHES))
+    p.add_argument("--model", default=None, help="default: vae-mnist (sample), ddpm-mnist (diffusion)")
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=30)
-    p.set_defaults(handler=lambda a: print(
-        "{model}: n={n}, {repeats} requests: median {median_ms:.1f} ms (IQR {q1_ms:.1f}-{q3_ms:.1f}, "
-        "min {min_ms:.1f})".format(**bench_sample(a.model, a.n, a.repeats))))
+    p.set_defaults(handler=lambda a: BENCHES[a.what](a))

@@ -16,7 +16,7 @@ def _serve(args) -> None:
 def _evaluate(args) -> None:
     from models.evaluate import evaluate_checkpoint
 
-    evaluate_checkpoint(args.checkpoints, args.model_id, n=args.n, seed=args.seed)
+    evaluate_checkpoint(args.checkpoints, args.model_id, n=args.n, seed=args.seed, curves=args.curves)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     evaluate.add_argument("--n", type=int, default=1000, help="samples to draw (>= 1000 for card figures)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--checkpoints", default="checkpoints")
+    evaluate.add_argument("--curves", action="store_true", help="diffusion: FD/accuracy vs steps and guidance (slow)")
     evaluate.set_defaults(handler=_evaluate)
     args = parser.parse_args(argv)
     args.handler(args)

@@ -1,0 +1,60 @@
+"""`genlab bench diffusion`: how far DDIM sampling is from the machine's arithmetic limit.
+
+For each batch size it prints the measured milliseconds per image per step (median of several
+runs) and a lower bound for the same work: the network's FLOPs (torch's FlopCounterMode, with the
+classifier-free guidance doubling) times the steps, divided by this machine's measured dense
+matmul FLOP/s. The ratio says how much of the time is arithmetic and how much is overhead."""
+
+import statistics
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+
+def matmul_flops_per_second(size: int = 1024, repeats: int = 10) -> float:
+    """Median dense float32 matmul throughput on this machine: the arithmetic ceiling."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / statistics.median(times)
+
+
+def network_flops(model, batch: int, guidance: float) -> int:
+    """FLOPs of one guided noise prediction for a batch (two network passes when guidance > 0)."""
+    x = torch.randn(batch, 1, 28, 28)
+    labels = torch.zeros(batch, dtype=torch.long)
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        model.eps(x, 10, labels, guidance)
+    return counter.get_total_flops()
+
+
+def bench_ddim(model, batch: int, steps: int = 20, guidance: float = 3.0, repeats: int = 3) -> dict:
+    """Median wall time of a full DDIM run; FLOP-bound time for the same work."""
+    labels = torch.zeros(batch, dtype=torch.long)
+    times = []
+    for seed in range(repeats + 1):  # the first run warms up and is dropped
+        start = time.perf_counter()
+        with torch.inference_mode():
+            model.sample(batch, torch.Generator().manual_seed(seed), labels=labels, steps=steps, guidance=guidance)
+        times.append(time.perf_counter() - start)
+    measured = statistics.median(times[1:])
+    flops = network_flops(model, batch, guidance) * steps
+    return {"batch": batch, "steps": steps, "ms_per_image_step": 1000 * measured / (batch * steps),
+            "gflop_per_image_step": flops / (batch * steps) / 1e9, "seconds": measured, "flops": flops}
+
+
+def bench_diffusion(model, batches: tuple[int, ...] = (1, 16, 64), steps: int = 20) -> list[dict]:
+    peak = matmul_flops_per_second()
+    rows = []
+    for batch in batches:
+        row = bench_ddim(model, batch, steps)
+        row["bound_ms_per_image_step"] = 1000 * row["flops"] / peak / (batch * steps)
+        row["ratio_to_bound"] = row["ms_per_image_step"] / row["bound_ms_per_image_step"]
+        row["peak_gflops"] = peak / 1e9
+        rows.append(row)
+    return rows

@@ -1,0 +1,141 @@
+"""The GAN explorer in a real browser against the real server: the sample grid and its seed, the
+training film scrubbed by chart and keys, D's verdict on a drawing, and permalinks. Only dcgan-mnist
+(the first GAN to finish training) is needed."""
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import Page, expect
+
+PNG = re.compile(r"^data:image/png;base64,")
+MODEL = "dcgan-mnist"
+
+
+def query(page: Page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def grid_src(page: Page, key: str) -> str:
+    grid = page.locator(f'#sample-grid[data-key="{key}"]')
+    expect(grid).to_have_attribute("src", PNG)
+    return grid.get_attribute("src")
+
+
+def test_sample_grid_appears_and_n_draws_a_new_seed(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model={MODEL}&seed=5")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    before = grid_src(page, f"{MODEL}|5||1")
+    expect(page.locator("#zoom-img")).to_have_attribute("src", PNG)
+    # typing in the seed field is not a shortcut
+    page.locator("#seed").focus()
+    page.keyboard.press("n")
+    assert page.locator("#seed").input_value() == "5"
+    page.locator("#seed").blur()
+
+    page.keyboard.press("n")
+    expect(page.locator("#seed")).not_to_have_value("5")
+    seed = page.locator("#seed").input_value()
+    assert query(page)["seed"] == seed
+    assert grid_src(page, f"{MODEL}|{seed}||1") != before
+    # truncation: T lowers the temperature by 0.1 and redraws
+    page.keyboard.press("t")
+    expect(page.locator("#temp-out")).to_have_text("0.90")
+    assert grid_src(page, f"{MODEL}|{seed}||0.9") != before
+    assert query(page)["temp"] == "0.9"
+
+
+def test_scrubbing_the_film_chart_shows_the_nearest_frame(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model={MODEL}&sec=film")
+    grid = page.locator("#film-grid")
+    expect(grid).to_have_attribute("src", PNG)
+    frames = int(page.locator("#film-frame").get_attribute("max")) + 1
+    assert frames >= 2, "dcgan-mnist's film should have several frames"
+    expect(grid).to_have_attribute("data-frame", str(frames - 1))  # opens on the last frame
+    expect(page.locator("#film-chart svg path").first).to_be_attached()
+    assert page.locator("#film-chart .film-marker").count() == frames
+    last = grid.get_attribute("src")
+
+    area = page.locator("#film-chart .scrub-area")
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] - 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 2, y, steps=8)  # drag to the start of training
+    page.mouse.up()
+    expect(grid).to_have_attribute("data-frame", "0")
+    assert grid.get_attribute("src") != last  # epoch-2 samples differ from the final ones
+    assert query(page)["ff"] == "0" and query(page)["fm"] == MODEL
+    expect(page.locator("#film-caption")).to_contain_text("epoch")
+
+    page.keyboard.press("ArrowRight")
+    expect(grid).to_have_attribute("data-frame", "1")
+    page.locator("#film-frame").fill(str(frames - 1))
+    expect(grid).to_have_attribute("data-frame", str(frames - 1))
+    assert grid.get_attribute("src") == last
+
+
+def test_drawing_gets_a_score_from_the_discriminator(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model={MODEL}&sec=judge")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    pad = page.locator("#pad")
+    pad.evaluate("el => el.scrollIntoView({block: 'center'})")
+    box = pad.bounding_box()
+    scale = box["width"] / 280
+    stroke = [(70, 60), (210, 60), (180, 120), (150, 180), (125, 240)]  # a "7"
+    page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
+    page.mouse.down()
+    for x, y in stroke[1:]:
+        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=6)
+    page.mouse.up()
+    score = page.locator("#judge-score")
+    expect(score).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+    p_real = float(score.inner_text().rstrip("%"))
+    assert 0 <= p_real <= 100
+    expect(page.locator("#judge-input")).to_have_attribute("src", PNG)
+    expect(page.locator("#judge-sub")).to_contain_text("p(real) = σ(")
+    row = page.locator(f"#judge-all tr:has(code:text-is('{MODEL}'))")
+    expect(row).to_contain_text(score.inner_text())  # the table agrees with the big number
+
+    page.keyboard.press("c")
+    expect(score).to_have_text("—")
+    expect(page.locator("#judge-input")).not_to_have_attribute("src", PNG)
+    # a held-out real digit is judged too, and its seed goes into the URL
+    page.keyboard.press("R")
+    expect(score).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+    assert query(page)["jin"].startswith("real:")
+
+
+def test_permalink_restores_the_same_pictures(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model={MODEL}")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    page.fill("#seed", "1234")
+    page.press("#seed", "Enter")
+    page.locator("#temp").fill("0.7")
+    src = grid_src(page, f"{MODEL}|1234||0.7")
+    q = query(page)
+    assert {k: q.get(k) for k in ("model", "seed", "temp")} == {"model": MODEL, "seed": "1234", "temp": "0.7"}
+
+    # a latent slider: its value goes into the URL and the decoded digit changes
+    page.locator("#sliders").scroll_into_view_if_needed()
+    digit = page.locator("#slider-img")
+    expect(digit).to_have_attribute("src", PNG)
+    before = digit.get_attribute("src")
+    page.locator("#gan-slider-list input[type=range]").nth(2).fill("2.5")
+    expect(digit).not_to_have_attribute("src", before)
+    expect(digit).to_have_attribute("data-z", re.compile(r"^([^,]+,){2}2\.5,"))
+    slid = digit.get_attribute("src")
+    assert query(page)["z"].split(",")[2] == "2.5"
+
+    permalink = page.url
+    assert query(page)["sec"] == "sliders"  # reopening scrolls back to the sliders
+    page.goto("about:blank")
+    page.goto(permalink)
+    assert page.locator("#seed").input_value() == "1234"
+    expect(page.locator("#slider-img")).to_have_attribute("src", slid)
+    page.locator("#sample").scroll_into_view_if_needed()
+    assert grid_src(page, f"{MODEL}|1234||0.7") == src
+    # a different seed is a different picture (the comparison above can fail)
+    page.fill("#seed", "1235")
+    page.press("#seed", "Enter")
+    assert grid_src(page, f"{MODEL}|1235||0.7") != src

@@ -21,6 +21,7 @@ class GANConfig:
     label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - this (Salimans et al. 2016)
     gp_weight: float = 10.0  # WGAN-GP lambda
     n_critic: int = 1  # D updates per G update (5 for WGAN-GP)
+    g_steps: int = 1  # G updates per round: > 1 lets G chase D's current favourite, the textbook path to collapse
     d_lr_scale: float = 1.0  # D's learning rate relative to G's: > 1 makes an over-strong D
     betas: tuple[float, float] = (0.5, 0.999)
 
@@ -134,7 +135,7 @@ class GAN(nn.Module):
         return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
 
     def training_step(self, real: torch.Tensor, labels: torch.Tensor, optimizers) -> dict[str, float]:
-        """n_critic D updates, then one G update, on this batch."""
+        """n_critic D updates, then g_steps G updates, on this batch."""
         d_opt, g_opt = optimizers
         labels = self._labels(labels)
         for _ in range(self.config.n_critic):
@@ -143,10 +144,11 @@ class GAN(nn.Module):
             d_opt.zero_grad(set_to_none=True)
             d_loss.backward()
             d_opt.step()
-        g_loss = self.g_loss(self.generator(torch.randn(len(real), self.config.latent_dim), labels), labels)
-        g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_opt.step()
+        for _ in range(self.config.g_steps):
+            g_loss = self.g_loss(self.generator(torch.randn(len(real), self.config.latent_dim), labels), labels)
+            g_opt.zero_grad(set_to_none=True)
+            g_loss.backward()
+            g_opt.step()
         return {**logs, "g_loss": g_loss.item()}
 
     def loss(self, real: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:

@@ -19,7 +19,15 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from models.checkpoint import code_version, film_path, load_training_state, save_checkpoint, save_training_state
+from models.checkpoint import (
+    code_version,
+    film_path,
+    load_training_state,
+    load_weights,
+    save_checkpoint,
+    save_training_state,
+    weights_path,
+)
 from models.data import Digits, load_digits
 from models.diffusion.process import Diffusion, DiffusionConfig
 from models.gan import GAN, LOSSES, GANConfig
@@ -108,6 +116,10 @@ def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
                 group.setdefault("initial_lr", cfg.lr)
         log.info("resuming from epoch %d", meta["epoch"])
     film = load_file(str(film_path))["frames"] if meta["film_epochs"] and film_path.exists() else None
+    if cfg.film_every and hasattr(model, "sample") and film is None:  # frame 0: where training starts
+        model.eval()
+        film = _film_frame(model, cfg.seed)[None]
+        meta["film_epochs"].append(0)
     for epoch in range(meta["epoch"], cfg.epochs):
         for opt in optimizers:  # cosine decay by epoch: settles the final weights, resumes exactly
             for group in opt.param_groups:
@@ -218,17 +230,26 @@ def train_diffusion(args) -> None:
     _save(args, model, card, result)
 
 
+def _init_from(args, model: torch.nn.Module) -> None:
+    """Start from another shipped checkpoint's weights (e.g. to provoke a failure in a healthy model)."""
+    if args.init_from:
+        load_weights(model, weights_path(Path(args.out), args.init_from))
+
+
 def train_gan(args) -> None:
     wgan = args.loss == "wgan-gp"
     config = GANConfig(latent_dim=args.latent_dim, loss=args.loss, num_classes=10 if args.conditional else 0,
                        label_smoothing=args.label_smoothing, n_critic=args.n_critic or (5 if wgan else 1),
-                       d_lr_scale=args.d_lr_scale, betas=(0.0, 0.9) if wgan else (0.5, 0.999))
+                       d_lr_scale=args.d_lr_scale, betas=(0.0, 0.9) if wgan else (0.5, 0.999), g_steps=args.g_steps)
     torch.manual_seed(args.seed)
     model = GAN(config)
+    _init_from(args, model)
     result = fit(model, _fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
     kind = "class-conditional " if args.conditional else ""
     description = (f"DCGAN-style {kind}GAN, {config.loss} loss, latent {config.latent_dim}, n_critic {config.n_critic}, "
-                   f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}.")
+                   f"G steps per round {config.g_steps}, "
+                   f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}"
+                   + (f", started from {args.init_from}." if args.init_from else "."))
     _save(args, model, _card(args, "gan", asdict(config), result, description), result)
 
 
@@ -252,6 +273,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--n-critic", type=int, default=0, help="D steps per G step (default 5 for wgan-gp, else 1)")
     p.add_argument("--d-lr-scale", type=float, default=1.0)
+    p.add_argument("--g-steps", type=int, default=1, help="G steps per D round (> 1 provokes mode collapse)")
+    p.add_argument("--init-from", default="", help="start from this checkpoint's weights (same architecture)")
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])

@@ -36,8 +36,16 @@ def _frame(i: int, step: Step) -> dict:
     return {"i": i, "t": step.t, "x_t": _grid_url(step.x_t), "x0_pred": _grid_url(step.x0_pred)}
 
 
+def _check_steps(model: LoadedModel, steps: int) -> None:
+    """More sampling steps than training steps would silently repeat timesteps: refuse instead."""
+    if steps > model.module.config.timesteps:
+        raise HTTPException(422, f"steps = {steps} exceeds this model's T = {model.module.config.timesteps}")
+
+
 def _steps(store: ModelStore, model: LoadedModel, req: TrajectoryRequest, seed: int, known=None) -> Iterator[Step]:
-    """The reverse process a request asks for: plain denoising, or inpainting when `known` is given."""
+    """The reverse process a request asks for: plain denoising, or inpainting when `known` is given.
+    Without a label a conditional model samples unconditionally (the null class), so guidance is moot."""
+    _check_steps(model, req.steps)
     module = model.module
     g = store.generator(seed)
     labels = label_tensor(model, req.label, req.n, store.device, required=False)
@@ -131,12 +139,14 @@ def noise_image(model_id: str, req: NoiseRequest, store: StoreDep, png: QueryPng
     if req.t >= len(alpha_bar):
         raise HTTPException(422, f"t must be below T = {len(alpha_bar)}")
     seed = resolve_seed(req.seed)
-    x_t = forward_noise(upload_tensor(req.image, store.device), req.t, alpha_bar, store.generator(seed))
+    x0 = upload_tensor(req.image, store.device)
+    with store.inference():
+        x_t = forward_noise(x0, req.t, alpha_bar, store.generator(seed))
     if png or req.format == "png":
         return images_response(_unit(x_t), True)
     ab = alpha_bar[req.t]
-    return {"model": model.id, "seed": seed, "t": req.t, "schedule": schedule, "x_t": image_urls(_unit(x_t))[0],
-            "alpha_bar": float(ab), "snr": float(snr(ab))}
+    return {"model": model.id, "seed": seed, "t": req.t, "schedule": schedule, "x_0": image_urls(x0)[0],
+            "x_t": image_urls(_unit(x_t))[0], "alpha_bar": float(ab), "snr": float(snr(ab))}
 
 
 @router.post("/api/models/{model_id}/invert")
@@ -144,6 +154,7 @@ def invert_image(model_id: str, req: InvertRequest, store: StoreDep) -> dict:
     """DDIM inversion: image -> the noise x_T that deterministic DDIM (eta = 0) maps back to it,
     and that regeneration, to show the sampler is an invertible map."""
     model = store.require(model_id, "invert")
+    _check_steps(model, req.steps)
     labels = label_tensor(model, req.label, 1, store.device, required=False)
     x0 = upload_tensor(req.image, store.device) * 2 - 1
     sampler = make_sampler("ddim", model.module.alpha_bar, req.steps, eta=0.0, clip=False)

@@ -94,8 +94,10 @@ def test_drawing_gets_a_score_from_the_discriminator(page: Page, live_server: st
     assert 0 <= p_real <= 100
     expect(page.locator("#judge-input")).to_have_attribute("src", PNG)
     expect(page.locator("#judge-sub")).to_contain_text("p(real) = σ(")
-    row = page.locator(f"#judge-all tr:has(code:text-is('{MODEL}'))")
-    expect(row).to_contain_text(score.inner_text())  # the table agrees with the big number
+    expect(page.locator(f"#judge-all tr.current:has(code:text-is('{MODEL}'))")).to_be_visible()
+    # once the last stroke is judged, the big number and the table of all judges agree
+    page.wait_for_function("() => document.querySelector('#judge-all tr.current td.num')?.textContent"
+                           " === document.querySelector('#judge-score').textContent")
 
     page.keyboard.press("c")
     expect(score).to_have_text("—")
@@ -131,7 +133,7 @@ def test_permalink_restores_the_same_pictures(page: Page, live_server: str):
     assert query(page)["sec"] == "sliders"  # reopening scrolls back to the sliders
     page.goto("about:blank")
     page.goto(permalink)
-    assert page.locator("#seed").input_value() == "1234"
+    expect(page.locator("#seed")).to_have_value("1234")
     expect(page.locator("#slider-img")).to_have_attribute("src", slid)
     page.locator("#sample").scroll_into_view_if_needed()
     assert grid_src(page, f"{MODEL}|1234||0.7") == src

@@ -87,3 +87,16 @@ def test_a_training_step_updates_both_players(loss):
 def test_over_strong_discriminator_setting_scales_its_learning_rate():
     d_opt, g_opt = tiny(d_lr_scale=5.0).configure_optimizers(1e-3)
     assert d_opt.param_groups[0]["lr"] == pytest.approx(5e-3) and g_opt.param_groups[0]["lr"] == pytest.approx(1e-3)
+
+
+def test_g_steps_and_n_critic_set_how_often_each_player_moves():
+    gan = tiny(g_steps=3, n_critic=2)
+    d_opt, g_opt = gan.configure_optimizers(1e-3)
+    data = load_digits("train")
+    gan.training_step(data.images[:8], data.labels[:8], [d_opt, g_opt])
+    assert adam_steps(d_opt) == 2 and adam_steps(g_opt) == 3
+
+
+def adam_steps(opt) -> int:
+    """Adam's per-parameter update counter."""
+    return int(next(iter(opt.state.values()))["step"])

@@ -11,11 +11,13 @@ MASK = {"pixels": [1.0 if i // 28 < 14 else 0.0 for i in range(784)]}
 
 def test_trajectory_keeps_frames_and_is_deterministic(client):
     body = {"n": 3, "seed": 4, "label": 2, "steps": 10, "every": 3, "guidance": 2.0}
+    unconditional = client.post("/api/models/tiny-ddpm/trajectory", json={**body, "label": None}).json()
     a = client.post("/api/models/tiny-ddpm/trajectory", json=body).json()
     b = client.post("/api/models/tiny-ddpm/trajectory", json=body).json()
     assert [f["i"] for f in a["frames"]] == [0, 3, 6, 9]
     assert a["frames"][0]["t"] == 49 and a["frames"][-1]["t"] == 0
     assert a["images"] == b["images"] and len(a["images"]) == 3 and a["seed"] == 4
+    assert unconditional["label"] is None and len(unconditional["images"]) == 3  # no label: the null class
     assert a["frames"][0]["x_t"] != a["frames"][-1]["x_t"]
     assert png_size(a["frames"][0]["x0_pred"]) == (3 * 30 - 2, 28)
 
@@ -59,6 +61,7 @@ def test_noise_route_reports_alpha_bar_and_snr(client):
     early = client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 1, "seed": 3}).json()
     late = client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 49, "seed": 3}).json()
     assert 1 > early["alpha_bar"] > late["alpha_bar"] > 0 and early["snr"] > late["snr"]
+    assert early["x_0"].startswith("data:image/png")
     cosine = client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 25, "schedule": "cosine"}).json()
     assert cosine["schedule"] == "cosine"
     assert client.post("/api/models/tiny-ddpm/noise", json={"image": STROKE, "t": 50}).status_code == 422
@@ -86,6 +89,13 @@ def test_schedules(client):
 ])
 def test_trajectory_bounds(client, body):
     assert client.post("/api/models/tiny-ddpm/trajectory", json=body).status_code == 422
+
+
+def test_more_steps_than_the_model_has_are_refused(client):
+    r = client.post("/api/models/tiny-ddpm/trajectory", json={"n": 1, "steps": 51})  # T = 50
+    assert r.status_code == 422 and "T = 50" in r.json()["detail"]
+    assert client.post("/api/models/tiny-ddpm/invert", json={"image": STROKE, "steps": 60}).status_code == 422
+    assert client.get("/api/models/tiny-ddpm/trajectory/stream?steps=51").status_code == 422
 
 
 def test_vae_has_no_trajectory_and_ddpm_no_encode(client):

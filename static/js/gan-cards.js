@@ -1,0 +1,50 @@
+// Model cards: the shipped GANs side by side — loss, sample metrics, training cost. A shipped GAN
+// whose checkpoint is missing is listed as "not trained yet".
+
+import { el } from "./images.js";
+import { SHIPPED, fmt, fmtLr } from "./gan-losses.js";
+
+const $ = (id) => document.getElementById(id);
+
+const COLUMNS = [
+  ["model", (m) => el("code", {}, m.id)],
+  ["loss", (m) => m.card?.config?.loss ?? "—"],
+  ["lr G / D", (m) => {
+    const lr = m.card?.training?.lr;
+    return lr === undefined ? "—" : `${fmtLr(lr)} / ${fmtLr(lr * (m.card.config.d_lr_scale ?? 1))}`;
+  }],
+  ["FD ↓", (m) => fmt(m.card?.metrics?.frechet_distance)],
+  ["floor", (m) => fmt(m.card?.metrics?.real_vs_real_frechet_floor)],
+  ["FD / floor", (m) => fmt(m.card?.metrics?.frechet_ratio_to_floor, 1)],
+  ["class entropy", (m) => fmt(m.card?.metrics?.class_entropy)],
+  ["cond. accuracy", (m) => (m.card?.metrics?.conditional_accuracy === undefined ? "—"
+    : `${(100 * m.card.metrics.conditional_accuracy).toFixed(1)}%`)],
+  ["epochs", (m) => m.card?.training?.epochs ?? "—"],
+  ["seconds", (m) => (m.card?.training?.seconds === undefined ? "—" : Math.round(m.card.training.seconds).toLocaleString("en"))],
+];
+
+export function createCards(ctx) {
+  function row(id) {
+    const model = ctx.models.find((m) => m.id === id);
+    if (!model) {
+      const failed = ctx.failed.find((f) => f.id === id);
+      return el("tr", { class: "missing", "data-model": id }, el("td", { class: "nowrap" }, el("code", {}, id)),
+        el("td", { colspan: COLUMNS.length - 1, class: "muted not-yet" }, failed ? `failed to load: ${failed.error}` : "not trained yet"));
+    }
+    return el("tr", { "data-model": id }, COLUMNS.map(([, cell], i) => el("td", { class: i > 2 ? "num" : "nowrap" }, cell(model))));
+  }
+
+  return {
+    init() {
+      const extra = ctx.models.map((m) => m.id).filter((id) => !SHIPPED.includes(id));
+      const ids = [...SHIPPED, ...extra];
+      const measured = ctx.models.some((m) => m.card?.metrics?.frechet_distance !== undefined);
+      $("cards-table").replaceChildren(
+        el("table", { class: "metrics cards-table" },
+          el("thead", {}, el("tr", {}, COLUMNS.map(([name], i) => el("th", { scope: "col", class: i > 2 ? "num" : null }, name)))),
+          el("tbody", {}, ids.map(row))),
+        ...(measured ? [] : [el("p", { class: "muted" }, "No sample metrics in the cards yet: genlab evaluate writes them.")]),
+      );
+    },
+  };
+}

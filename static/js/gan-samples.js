@@ -1,0 +1,54 @@
+// Sample grid: 64 digits x = G(z), z ~ N(0, T²I) (POST sample, n=64), and one of them enlarged.
+
+import { guarded, latest } from "./api.js";
+import { setSrc } from "./images.js";
+import { getNumber, setState } from "./urlstate.js";
+import { gridCell } from "./vae-samples.js";
+
+const N = 64;
+const $ = (id) => document.getElementById(id);
+
+export function createSamples(ctx) {
+  const section = $("sample");
+  const img = $("sample-grid");
+  let last = null;
+  let cell = getNumber("cell", 0, { min: 0, max: N - 1, integer: true });
+
+  function showCell(i) {
+    if (!last) return;
+    cell = i;
+    $("zoom-index").textContent = String(i + 1);
+    setSrc($("zoom-img"), last.images[i], `sample ${i + 1} of 64, enlarged`);
+    const z = last.latents[i];
+    const parts = [`seed ${last.seed}, #${i + 1}`];
+    if (last.labels) parts.push(`class ${last.labels[i]}`);
+    parts.push(`‖z‖ = ${Math.hypot(...z).toFixed(2)} (typical at T = 1: √${z.length} = ${Math.sqrt(z.length).toFixed(1)})`);
+    $("zoom-meta").textContent = parts.join(" · ");
+  }
+
+  const refresh = latest(async () => {
+    const { model, label, temperature } = ctx;
+    const out = await guarded(section, () => ctx.grid());
+    if (!out || out.key !== ctx._gridKey) return; // a newer request is on its way
+    last = out;
+    setSrc(img, out.grid, `64 digits sampled from ${model.id}, seed ${out.seed}, T = ${temperature}`);
+    img.dataset.key = `${model.id}|${out.seed}|${label ?? ""}|${temperature}`;
+    const cls = ctx.conditional() ? (label === null ? " · a random class per digit" : ` · class ${label}`) : "";
+    $("sample-caption").textContent = `${model.id} · seed ${out.seed} · T = ${temperature.toFixed(2)}${cls}`;
+    showCell(cell);
+  });
+
+  img.addEventListener("click", (event) => {
+    const i = gridCell(img, event);
+    if (i === null) return;
+    showCell(i);
+    setState({ cell: i || null });
+  });
+
+  $("zoom-to-sliders").addEventListener("click", () => {
+    if (last) api.onEditLatent?.(last.latents[cell], last.labels ? last.labels[cell] : undefined);
+  });
+
+  const api = { refresh, onEditLatent: null, cell: () => cell };
+  return api;
+}

@@ -1,0 +1,323 @@
+// GAN explorer: the shared controls (model, seed, class, truncation T), the context every section
+// reads, keyboard shortcuts and section navigation. Each section lives in its own gan-*.js module.
+
+import { api, post, showError } from "./api.js";
+import { installShortcuts } from "./keys.js";
+import { getNumber, getString, round, setState } from "./urlstate.js";
+import { createSamples } from "./gan-samples.js";
+import { createInterp } from "./gan-interp.js";
+import { createSliders } from "./gan-sliders.js";
+import { createFilm } from "./gan-film.js";
+import { createCollapse } from "./gan-collapse.js";
+import { createJudge } from "./gan-judge.js";
+import { createCards } from "./gan-cards.js";
+import { SHIPPED } from "./gan-losses.js";
+
+const $ = (id) => document.getElementById(id);
+const SECTIONS = ["sample", "interp", "sliders", "film", "collapse", "judge", "cards"];
+const MAX_SEED = 4294967295;
+const N = 64;
+
+/** State every section reads; `changed()` tells the sections what moved. */
+const ctx = {
+  models: [], // loaded GANs
+  failed: [], // checkpoints the server could not load
+  model: null,
+  seed: 0,
+  label: null, // null = no class chosen (a conditional model then draws one per sample)
+  temperature: 1,
+  conditional(model = this.model) {
+    return Boolean(model?.capabilities.includes("conditional"));
+  },
+  /** The 64-digit sample of the current model/seed/class/T (one request, shared by grid and sliders). */
+  grid() {
+    const key = JSON.stringify([this.model.id, this.seed, this.label, this.temperature]);
+    if (this._gridKey !== key) {
+      this._gridKey = key;
+      const body = { n: N, seed: this.seed, temperature: this.temperature };
+      if (this.label !== null && this.conditional()) body.label = this.label;
+      this._grid = post(this.model.id, "sample", body).then((out) => ({ ...out, key }));
+      this._grid.catch(() => { this._gridKey = null; });
+    }
+    return this._grid;
+  },
+  /** The class a single-latent section conditions on: the chosen one, else the one the seed's first digit drew. */
+  async singleLabel() {
+    if (!this.conditional()) return undefined;
+    if (this.label !== null) return this.label;
+    return (await this.grid()).labels?.[0] ?? 0;
+  },
+};
+
+let sections = {};
+const started = new Set();
+
+function run(name, method, ...args) {
+  if (started.has(name)) sections[name][method](...args);
+}
+
+function changed(what) {
+  if (what !== "label") setState({ z: null }); // the sliders restart from the new sample's z
+  run("samples", "refresh");
+  run("sliders", what === "label" ? "refresh" : "reset");
+  if (!started.has("sliders")) sections.sliders.invalidate();
+  if (what === "model" || what === "label") run("interp", "refresh");
+  if (what === "model") {
+    sections.film.follow(ctx.model.id);
+    sections.judge.follow(ctx.model.id);
+  }
+  if (what === "seed") run("collapse", "refresh");
+}
+
+/** Start each section (its first requests) when it comes within a screen of the viewport. */
+function startWhenVisible(starters) {
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const name = entry.target.dataset.section;
+      observer.unobserve(entry.target);
+      if (started.has(name)) continue;
+      started.add(name);
+      starters[name]();
+    }
+  }, { rootMargin: "600px 0px" });
+  for (const [name, id] of Object.entries({ samples: "sample", interp: "interp", sliders: "sliders", film: "film",
+    collapse: "collapse", judge: "judge", cards: "cards" })) {
+    $(id).dataset.section = name;
+    observer.observe($(id));
+  }
+}
+
+// --- controls ------------------------------------------------------------------------------------
+
+function syncControls() {
+  $("model").value = ctx.model.id;
+  $("seed").value = ctx.seed;
+  $("class-field").hidden = !ctx.conditional();
+  $("class").value = ctx.label === null ? "" : String(ctx.label);
+  $("temp").value = ctx.temperature;
+  $("temp-out").textContent = ctx.temperature.toFixed(2);
+  setState({ model: ctx.model.id, seed: ctx.seed, class: ctx.conditional() ? ctx.label : null,
+    temp: round(ctx.temperature, 2) });
+}
+
+function setModel(id) {
+  const model = ctx.models.find((m) => m.id === id);
+  if (!model || model === ctx.model) return;
+  ctx.model = model;
+  if (!ctx.conditional()) ctx.label = null;
+  syncControls();
+  changed("model");
+}
+
+function setSeed(seed) {
+  const value = Math.min(MAX_SEED, Math.max(0, Math.round(Number(seed))));
+  if (!Number.isFinite(value) || value === ctx.seed) return syncControls();
+  ctx.seed = value;
+  syncControls();
+  changed("seed");
+}
+
+function setLabel(label) {
+  if (!ctx.conditional()) {
+    const cgan = ctx.models.find((m) => ctx.conditional(m));
+    showError($("sample"), `${ctx.model.id} is not class-conditional: `
+      + (cgan ? `pick ${cgan.id} to choose a class.` : "no class-conditional GAN is loaded yet."));
+    return;
+  }
+  const value = label === "" || label === null ? null : Number(label);
+  if (value === ctx.label) return;
+  ctx.label = value;
+  syncControls();
+  changed("label");
+}
+
+function setTemperature(t) {
+  const value = round(Math.min(3, Math.max(0, t)), 2);
+  if (value === ctx.temperature) return syncControls();
+  ctx.temperature = value;
+  syncControls();
+  changed("temperature");
+}
+
+const newSeed = () => setSeed(Math.floor(Math.random() * 100000));
+
+function wireControls() {
+  const select = $("model");
+  select.replaceChildren(...ctx.models.map((m) => new Option(m.id, m.id)));
+  select.addEventListener("change", () => setModel(select.value));
+  $("seed").addEventListener("change", (e) => setSeed(e.target.value));
+  $("new-seed").addEventListener("click", newSeed);
+  $("class").addEventListener("change", (e) => setLabel(e.target.value));
+  $("temp").addEventListener("input", (e) => { $("temp-out").textContent = Number(e.target.value).toFixed(2); });
+  $("temp").addEventListener("change", (e) => setTemperature(Number(e.target.value)));
+}
+
+// --- sections ------------------------------------------------------------------------------------
+
+function goTo(sec, { smooth = true } = {}) {
+  const target = $(sec);
+  if (!target) return;
+  target.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
+  setState({ sec });
+  markSection(sec);
+}
+
+function markSection(sec) {
+  document.querySelectorAll(".section-nav a").forEach((a) => {
+    if (a.dataset.sec === sec) a.setAttribute("aria-current", "true");
+    else a.removeAttribute("aria-current");
+  });
+}
+
+function step(delta) {
+  const current = getString("sec", "sample", SECTIONS);
+  const i = Math.min(SECTIONS.length - 1, Math.max(0, SECTIONS.indexOf(current) + delta));
+  goTo(SECTIONS[i]);
+}
+
+function wireNav() {
+  document.querySelectorAll(".section-nav a").forEach((a) => a.addEventListener("click", (event) => {
+    event.preventDefault();
+    goTo(a.dataset.sec);
+  }));
+  const observer = new IntersectionObserver((entries) => {
+    const hit = entries.find((e) => e.isIntersecting);
+    if (hit) {
+      setState({ sec: hit.target.id });
+      markSection(hit.target.id);
+    }
+  }, { rootMargin: "-30% 0px -65% 0px" });
+  SECTIONS.forEach((id) => observer.observe($(id)));
+}
+
+/**
+ * keys.js prevents the default action of every key it handles. Arrows and space mean something on a
+ * focused control (a range slider, a button), so there they keep doing that instead of the shortcut.
+ */
+function onControl(event, fallback) {
+  const t = event.target;
+  if (t instanceof HTMLInputElement && t.type === "range" && t.id !== "film-frame" && event.key.startsWith("Arrow")) {
+    if (event.key === "ArrowRight") t.stepUp(); else t.stepDown();
+    t.dispatchEvent(new Event("input", { bubbles: true }));
+    t.dispatchEvent(new Event("change", { bubbles: true }));
+    return;
+  }
+  if (event.key === " " && (t instanceof HTMLButtonElement || (t instanceof HTMLInputElement
+    && ["checkbox", "radio"].includes(t.type)))) {
+    if (t.id !== "film-play") {
+      t.click();
+      return;
+    }
+  }
+  fallback();
+}
+
+function shortcuts() {
+  const jump = (keys, sec, name) => ({ keys, label: `jump to ${name}`, run: () => goTo(sec) });
+  const ifReady = (fn) => (e) => { if (ctx.model) fn(e); };
+  installShortcuts([
+    { keys: ["n"], label: "new seed", run: ifReady(newSeed) },
+    { keys: ["t", "T"], label: "truncation T down / up (by 0.1)",
+      run: ifReady((e) => setTemperature(ctx.temperature + (e.key === "T" ? 0.1 : -0.1))) },
+    { keys: ["0 … 9"], label: "pick that class (cgan-mnist)", match: (key) => /^[0-9]$/.test(key),
+      run: ifReady((e) => setLabel(Number(e.key))) },
+    { keys: ["x"], label: "random class again", run: ifReady(() => setLabel(null)) },
+    { keys: ["m"], label: "next model", run: ifReady(() => {
+      const i = ctx.models.indexOf(ctx.model);
+      setModel(ctx.models[(i + 1) % ctx.models.length].id);
+    }) },
+    { keys: ["l"], label: "toggle lerp / slerp highlight", run: () => sections.interp?.toggleMethod() },
+    { keys: ["r"], label: "reset the sliders to the sample", run: () => sections.sliders?.reset() },
+    { keys: ["z"], label: "set all sliders to 0", run: () => sections.sliders?.zero() },
+    { keys: ["space"], label: "play / pause the training film", match: (key) => key === " ",
+      run: (e) => onControl(e, () => sections.film?.togglePlay()) },
+    { keys: ["←", "→"], label: "previous / next film frame", match: (key) => key === "ArrowLeft" || key === "ArrowRight",
+      run: (e) => onControl(e, () => sections.film?.step(e.key === "ArrowRight" ? 1 : -1)) },
+    { keys: ["c"], label: "clear the drawing", run: () => sections.judge?.clear() },
+    { keys: ["R"], label: "let D judge a held-out real digit", run: () => sections.judge?.real() },
+    { keys: ["G"], label: "let D judge a GAN sample", run: () => sections.judge?.fake() },
+    jump(["g"], "sample", "the sample grid"),
+    jump(["i"], "interp", "interpolation"),
+    jump(["s"], "sliders", "the latent sliders"),
+    jump(["f"], "film", "the training film"),
+    jump(["o"], "collapse", "mode collapse"),
+    jump(["d"], "judge", "what does D think?"),
+    jump(["a"], "cards", "all model cards"),
+    { keys: ["j", "k"], label: "next / previous section", run: (e) => step(e.key === "j" ? 1 : -1) },
+    { keys: ["h"], label: "home page (all families)", run: () => { window.location.href = "/"; } },
+  ]);
+}
+
+function noModels(listing) {
+  const failed = (listing.failed || []).filter((f) => SHIPPED.includes(f.id));
+  showError(null, "No GAN is loaded on this server yet: the shipped ones (" + SHIPPED.join(", ")
+    + ") appear in checkpoints/ when their training finishes; restart the server to load them."
+    + (failed.length ? ` Failed to load: ${failed.map((f) => `${f.id} (${f.error})`).join("; ")}.` : ""));
+  for (const id of ["controls", "sample", "interp", "sliders", "film", "judge"]) $(id).hidden = true;
+}
+
+async function main() {
+  shortcuts();
+  wireNav();
+  let listing;
+  try {
+    listing = await api("/api/models");
+  } catch (err) {
+    showError(null, err);
+    return;
+  }
+  ctx.models = listing.models.filter((m) => m.family === "gan")
+    .sort((a, b) => (SHIPPED.indexOf(a.id) + 1 || 99) - (SHIPPED.indexOf(b.id) + 1 || 99));
+  ctx.failed = listing.failed || [];
+  sections.collapse = createCollapse(ctx);
+  sections.cards = createCards(ctx);
+  if (!ctx.models.length) {
+    noModels(listing);
+    sections.collapse.init();
+    sections.cards.init();
+    document.body.dataset.ready = "true";
+    return;
+  }
+  const wanted = getString("model", SHIPPED[0]);
+  ctx.model = ctx.models.find((m) => m.id === wanted) || ctx.models[0];
+  if (ctx.model.id !== wanted && getString("model")) {
+    const failed = ctx.failed.find((f) => f.id === wanted);
+    showError(null, `Model ${wanted} from the link is not loaded${failed ? ` (its checkpoint failed: ${failed.error})`
+      : SHIPPED.includes(wanted) ? " (not trained yet)" : ""}; showing ${ctx.model.id} instead.`);
+  }
+  ctx.seed = getNumber("seed", 0, { min: 0, max: MAX_SEED, integer: true });
+  ctx.temperature = round(getNumber("temp", 1, { min: 0, max: 3 }), 2);
+  const label = getNumber("class", null, { min: 0, max: 9, integer: true });
+  ctx.label = ctx.conditional() ? label : null;
+  wireControls();
+  syncControls();
+  Object.assign(sections, {
+    samples: createSamples(ctx),
+    interp: createInterp(ctx),
+    sliders: createSliders(ctx),
+    film: createFilm(ctx),
+    judge: createJudge(ctx),
+  });
+  sections.samples.onEditLatent = (z, lab) => {
+    sections.sliders.setLatent(z, lab);
+    goTo("sliders");
+  };
+  sections.sliders.onChange = () => sections.interp.sliderChanged();
+  ctx.sliderLatent = () => sections.sliders.latent();
+  ctx.cell = () => sections.samples.cell();
+  const sec = getString("sec", null, SECTIONS);
+  if (sec) goTo(sec, { smooth: false });
+  startWhenVisible({
+    samples: () => sections.samples.refresh(),
+    interp: () => sections.interp.init(),
+    sliders: () => sections.sliders.init(),
+    film: () => sections.film.init(),
+    collapse: () => sections.collapse.init(),
+    judge: () => sections.judge.init(),
+    cards: () => sections.cards.init(),
+  });
+  document.body.dataset.ready = "true"; // controls are wired (tests and scripts wait for this)
+}
+
+main();

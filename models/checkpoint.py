@@ -45,11 +45,17 @@ def write_card(directory: Path, card: dict) -> Path:
     return path
 
 
+def _shipped(t: torch.Tensor) -> torch.Tensor:
+    """float32 weights are stored as float16: half the size, and loading casts them back to float32."""
+    t = t.detach().contiguous().cpu()
+    return t.half() if t.dtype == torch.float32 else t
+
+
 def save_checkpoint(directory: Path, module: torch.nn.Module, card: dict) -> None:
-    """Write <id>.safetensors and <id>.json side by side."""
+    """Write <id>.safetensors (float16) and <id>.json side by side."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous().cpu() for k, v in module.state_dict().items()}
+    state = {k: _shipped(v) for k, v in module.state_dict().items()}
     save_file(state, weights_path(directory, card["id"]), metadata={"model_id": card["id"]})
     write_card(directory, card)
 

@@ -16,8 +16,8 @@ class GANConfig:
     latent_dim: int = 64
     loss: str = "nonsaturating"
     num_classes: int = 0  # > 0: class-conditional G and projection D
-    g_width: int = 64  # G gets the larger network: a D that out-muscles G starves it of useful gradients
-    d_width: int = 32
+    g_width: int = 64  # matched capacities: a stronger D starves G of gradients, a weaker one lets speckle through
+    d_width: int = 64
     label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - this (Salimans et al. 2016)
     gp_weight: float = 10.0  # WGAN-GP lambda
     n_critic: int = 1  # D updates per G update (5 for WGAN-GP)

@@ -21,7 +21,8 @@ def test_a_model_is_rebuilt_from_its_card_alone(tmp_path):
     save_checkpoint(tmp_path, original, _card("m"))
     loaded = load_model(tmp_path / "m.json")
     z = torch.randn(3, 2)
-    assert torch.equal(original.decode(z), loaded.module.decode(z))
+    assert loaded.module.encoder.net[0].weight.dtype == torch.float32  # stored as float16, served as float32
+    assert torch.allclose(original.decode(z), loaded.module.decode(z), atol=5e-3)
     assert {"sample", "encode", "decode", "log_prob", "latent_map"} <= loaded.capabilities
     assert "conditional" not in loaded.capabilities
 

@@ -27,7 +27,8 @@ class GANConfig:
 
 
 class Generator(nn.Module):
-    """z (B, latent) [+ label] -> (B, 1, 28, 28) in [0, 1]: dense to 7x7, two stride-2 transposed convs."""
+    """z (B, latent) [+ label] -> (B, 1, 28, 28) in [0, 1]: dense to 7x7, two stride-2 transposed convs,
+    then a 3x3 conv at full resolution that smooths the transposed convs' checkerboard speckle."""
 
     def __init__(self, c: GANConfig):
         super().__init__()
@@ -37,7 +38,8 @@ class Generator(nn.Module):
             nn.Linear(c.latent_dim, 2 * w * 49), nn.BatchNorm1d(2 * w * 49), nn.ReLU(),
             nn.Unflatten(1, (2 * w, 7, 7)),
             nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.BatchNorm2d(w), nn.ReLU(),  # (B, w, 14, 14)
-            nn.ConvTranspose2d(w, 1, 4, 2, 1), nn.Sigmoid(),  # (B, 1, 28, 28)
+            nn.ConvTranspose2d(w, w // 2, 4, 2, 1), nn.BatchNorm2d(w // 2), nn.ReLU(),  # (B, w/2, 28, 28)
+            nn.Conv2d(w // 2, 1, 3, padding=1), nn.Sigmoid(),  # (B, 1, 28, 28)
         )
 
     def forward(self, z, labels=None):
@@ -47,15 +49,16 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """(B, 1, 28, 28) [+ label] -> (B,) score: a logit, or for WGAN a critic value. No batch norm, so
-    the gradient penalty's per-sample gradients are well defined."""
+    """(B, 1, 28, 28) [+ label] -> (B,) score: a logit, or for WGAN a critic value. Batch norm after the
+    second conv as DCGAN prescribes, except for WGAN-GP, whose penalty needs per-sample gradients."""
 
     def __init__(self, c: GANConfig):
         super().__init__()
         w = c.d_width
         self.body = nn.Sequential(
             nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, w, 14, 14)
-            nn.Conv2d(w, 2 * w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 2w, 7, 7)
+            nn.Conv2d(w, 2 * w, 4, 2, 1),  # (B, 2w, 7, 7)
+            nn.Identity() if c.loss == "wgan-gp" else nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2),
             nn.Flatten(),
         )
         self.out = nn.Linear(2 * w * 49, 1)

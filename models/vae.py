@@ -57,8 +57,9 @@ class VAE(nn.Module):
         return mean, logvar.clamp(-12, 8)
 
     def decode_logits(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        cond = F.one_hot(labels, self.config.num_classes).to(z.dtype) if self.config.num_classes else None
-        return self.decoder(self._with_label(z, labels), cond)
+        z_y = self._with_label(z, labels)  # raises if a conditional model got no label
+        cond = z_y[:, -self.config.num_classes:] if self.config.num_classes else None
+        return self.decoder(z_y, cond)
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """p(x|z): the Bernoulli means, (B, 1, 28, 28) in [0, 1]."""

@@ -2,7 +2,7 @@
 // whose checkpoint is missing is listed as "not trained yet".
 
 import { el } from "./images.js";
-import { SHIPPED, fmt, fmtLr } from "./gan-losses.js";
+import { SHIPPED, fmt, fmt3, fmtLr } from "./gan-losses.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -13,8 +13,8 @@ const COLUMNS = [
     const lr = m.card?.training?.lr;
     return lr === undefined ? "—" : `${fmtLr(lr)} / ${fmtLr(lr * (m.card.config.d_lr_scale ?? 1))}`;
   }],
-  ["FD ↓", (m) => fmt(m.card?.metrics?.frechet_distance)],
-  ["floor", (m) => fmt(m.card?.metrics?.real_vs_real_frechet_floor)],
+  ["FD ↓", (m) => fmt3(m.card?.metrics?.frechet_distance)],
+  ["floor", (m) => fmt3(m.card?.metrics?.real_vs_real_frechet_floor)],
   ["FD / floor", (m) => fmt(m.card?.metrics?.frechet_ratio_to_floor, 1)],
   ["class entropy", (m) => fmt(m.card?.metrics?.class_entropy)],
   ["cond. accuracy", (m) => (m.card?.metrics?.conditional_accuracy === undefined ? "—"

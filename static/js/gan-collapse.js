@@ -4,7 +4,7 @@
 import { guarded, post } from "./api.js";
 import { svgEl } from "./chart.js";
 import { el, setSrc } from "./images.js";
-import { fmt, recipe } from "./gan-losses.js";
+import { fmt, fmt3, recipe } from "./gan-losses.js";
 
 const $ = (id) => document.getElementById(id);
 const PAIR = [
@@ -15,8 +15,8 @@ const PAIR = [
 /** Ten vertical bars (classes 0–9) with their counts, and the uniform share as a dashed line. */
 function histogram(counts, color, label) {
   const width = 540;
-  const height = 230;
-  const pad = { left: 44, right: 10, top: 26, bottom: 30 };
+  const height = 250;
+  const pad = { left: 44, right: 10, top: 48, bottom: 30 };
   const total = counts.reduce((a, b) => a + b, 0) || 1;
   const uniform = total / counts.length;
   const max = Math.max(uniform * 1.25, ...counts);
@@ -69,7 +69,7 @@ function column(ctx, spec) {
     el("div", { class: "big-stat" }, el("span", { class: "big-num" }, ratio === undefined ? "—" : `${fmt(ratio, 0)}×`),
       el("span", { class: "big-label" }, "Fréchet distance ÷ floor"),
       el("small", { class: "muted" }, ratio === undefined ? "not measured yet"
-        : `FD ${fmt(m.frechet_distance)} vs real-vs-real ${fmt(m.real_vs_real_frechet_floor)}; lower is better`)));
+        : `FD ${fmt3(m.frechet_distance)} vs ${fmt3(m.real_vs_real_frechet_floor)} between two halves of real data; lower is better`)));
   const chart = hist ? histogram(m.class_histogram, spec.color, `classes of ${m.samples ?? 1000} samples of ${spec.id}`)
     : el("p", { class: "not-trained" }, "No class histogram in its card yet (genlab evaluate writes it).");
   const node = el("div", { class: `pair-col ${spec.role}`, "data-model": spec.id }, head,

@@ -163,7 +163,7 @@ export function createFilm(ctx) {
     const every = log.length > 1 ? log[1].step - log[0].step : null;
     $("film-chart-note").textContent = `Drag across the chart to scrub; │ marks a film frame. Thin lines: the losses of `
       + `${every > 1 ? `every ${every}th` : "every logged"} step (${log.length} in all); thick: smoothed.`;
-    const want = frame >= 0 && modelId === target.id ? frame : data.frames.length - 1;
+    const want = frame >= 0 && (modelId === null || modelId === target.id) ? frame : data.frames.length - 1;
     modelId = target.id;
     setFrame(want);
   }

@@ -89,7 +89,7 @@ export function createJudge(ctx) {
 
   function fillSelect() {
     const missing = SHIPPED.filter((id) => !ctx.models.some((m) => m.id === id));
-    $("judge-model").replaceChildren(...judges().map((m) => new Option(`${m.id} (${m.card?.config?.loss})`, m.id)),
+    $("judge-model").replaceChildren(...judges().map((m) => new Option(m.id, m.id)),
       ...missing.map((id) => Object.assign(new Option(`${id} (not trained yet)`, id), { disabled: true })));
   }
 

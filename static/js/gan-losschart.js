@@ -54,6 +54,7 @@ export function createLossChart(container, { onScrub = () => {} } = {}) {
   let plotTop = 0;
   let plotBottom = 0;
   let legendEnd = 0;
+  let labels = []; // legends and reference labels, raised above the frame markers once those are drawn
 
   function drawPanel(panel, top) {
     const inner = panel.height - LEGEND;
@@ -69,8 +70,10 @@ export function createLossChart(container, { onScrub = () => {} } = {}) {
     svg.append(svgEl("text", { x: 14, y: mid, "text-anchor": "middle", class: "chart-label",
       transform: `rotate(-90 14 ${mid})` }, panel.yLabel));
     for (const r of panel.refs || []) {
-      svg.append(svgEl("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: Y(r.value), y2: Y(r.value), class: "chart-ref" }),
-        svgEl("text", { x: WIDTH - PAD.right - 4, y: Y(r.value) - 5, "text-anchor": "end", class: "chart-ref-label" }, r.label));
+      const text = svgEl("text", { x: PAD.left + 0.8 * (WIDTH - PAD.left - PAD.right), y: Y(r.value) - 5,
+        "text-anchor": "end", class: "chart-ref-label" }, r.label);
+      svg.append(svgEl("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: Y(r.value), y2: Y(r.value), class: "chart-ref" }), text);
+      labels.push(text);
     }
     const group = svgEl("g", { "clip-path": `url(#${clipId})` });
     for (const s of panel.series) {
@@ -81,8 +84,9 @@ export function createLossChart(container, { onScrub = () => {} } = {}) {
     svg.append(group);
     let lx = PAD.left;
     for (const s of panel.series) {
-      svg.append(svgEl("line", { x1: lx, x2: lx + 26, y1: top + 12, y2: top + 12, stroke: s.color, "stroke-width": 4 }),
-        svgEl("text", { x: lx + 32, y: top + 18, class: "chart-legend" }, s.name));
+      const text = svgEl("text", { x: lx + 32, y: top + 18, class: "chart-legend" }, s.name);
+      svg.append(svgEl("line", { x1: lx, x2: lx + 26, y1: top + 12, y2: top + 12, stroke: s.color, "stroke-width": 4 }), text);
+      labels.push(text);
       lx += 44 + s.name.length * 8.6;
     }
     if (top === PAD.top) legendEnd = lx;
@@ -117,6 +121,7 @@ export function createLossChart(container, { onScrub = () => {} } = {}) {
     svg = svgEl("svg", { viewBox: `0 0 ${WIDTH} ${height}`, class: "chart loss-chart", role: "img",
       "aria-label": "training losses against step, with the film frames marked; drag to scrub" });
     container.replaceChildren(svg);
+    labels = [];
     const xs = panels.flatMap((p) => p.series.flatMap((s) => s.points.map((q) => q[0]))).concat(markers.map((m) => m.x));
     domain = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
     if (domain[1] === domain[0]) domain[1] = domain[0] + 1;
@@ -142,6 +147,7 @@ export function createLossChart(container, { onScrub = () => {} } = {}) {
       svg.append(g);
       return g;
     });
+    svg.append(...labels);
     wire();
   }
 
@@ -149,8 +155,7 @@ export function createLossChart(container, { onScrub = () => {} } = {}) {
     markerNodes.forEach((g, i) => g.classList.toggle("current", i === index));
     const node = markerNodes[index];
     if (!node) return;
-    svg.append(node); // on top of the others, but under the pointer's hit area
-    svg.append(svg.querySelector(".scrub-area"));
+    svg.append(node, ...labels, svg.querySelector(".scrub-area")); // on top of the other markers, under the labels
   }
 
   return { draw, setCurrent };

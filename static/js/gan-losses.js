@@ -45,6 +45,7 @@ export function recipe(model) {
     parts.push(`d_lr_scale ${c.d_lr_scale}`);
   }
   if (c.n_critic > 1) parts.push(`${c.n_critic} D steps per G step`);
+  if (c.g_steps > 1) parts.push(`${c.g_steps} G steps per D step`);
   if (c.label_smoothing) parts.push(`real label ${1 - c.label_smoothing}`);
   if (c.loss === "wgan-gp") parts.push(`λ = ${c.gp_weight}`);
   if (t.epochs !== undefined) parts.push(`${t.epochs} epochs`);
@@ -56,3 +57,6 @@ export function fmtLr(v) {
 }
 
 export const fmt = (v, digits = 2) => (Number.isFinite(v) ? Number(v).toFixed(digits) : "—");
+
+/** About 3 significant figures: 648.9 → "649", 16.51 → "16.5", 0.42 → "0.42". */
+export const fmt3 = (v) => (!Number.isFinite(v) ? "—" : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));

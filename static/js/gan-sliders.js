@@ -61,14 +61,15 @@ export function createSliders(ctx) {
       + "decodes live. N(0, 1) puts 95% of each coordinate in −2…2.";
     $("overview-count").textContent = `All ${d} coordinates`;
     const pages = Math.ceil(d / SLOTS);
-    $("dim-pages").replaceChildren(el("span", { class: "dim-pages-label" }, "Sliders show"),
+    $("dim-pages").replaceChildren(el("span", { class: "dim-pages-label" }, "Show z"),
       ...Array.from({ length: pages }, (_, p) => el("button", { type: "button", class: "ghost page-btn", "data-page": p,
         onclick: () => {
           dims = dims.map((_, i) => Math.min(d - 1, p * SLOTS + i));
           show();
           saveUrl();
           sweep();
-        } }, `z${p * SLOTS + 1}–${Math.min(d, (p + 1) * SLOTS)}`)));
+        }, title: `put z${p * SLOTS + 1}…z${Math.min(d, (p + 1) * SLOTS)} on the sliders` },
+      `${p * SLOTS + 1}–${Math.min(d, (p + 1) * SLOTS)}`)));
   }
 
   function select(slot) {
@@ -119,7 +120,7 @@ export function createSliders(ctx) {
         "data-dim": i }, svgEl("title", {}, `z${i + 1} = ${v.toFixed(2)}`));
       svg.append(svgEl("rect", { x: x + slot * 0.12, width: slot * 0.76, y: Math.min(Y(v), Y(0)),
         height: Math.max(1, Math.abs(Y(v) - Y(0))), class: cls }), hit);
-      if (on === active || i === 0 || (i + 1) % 8 === 0) {
+      if (on === active || ((i === 0 || (i + 1) % 8 === 0) && Math.abs(i - dims[active]) > 1)) {
         svg.append(svgEl("text", { x: x + slot / 2, y: height - 5, "text-anchor": "middle",
           class: on === active ? "chart-tick ztick-on" : "chart-tick" }, i + 1));
       }

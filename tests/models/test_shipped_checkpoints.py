@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from models.data import load_digits
-from models.metrics import accuracy, classify
+from models.metrics import accuracy, class_entropy, classify
 from models.registry import load_model
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
@@ -47,3 +47,19 @@ def test_cards_carry_their_measured_figures(model_id):
     card = _load(model_id).card
     assert card["training"]["history"] and card["training"]["seconds"] > 0
     assert {"frechet_distance", "real_vs_real_frechet_floor", "class_entropy", "reconstruction_accuracy"} <= set(card["metrics"])
+
+
+@torch.inference_mode()
+def _class_entropy_of_samples(model_id: str, classifier, n: int = 500) -> float:
+    gan = _load(model_id).module
+    images = gan.sample(n, torch.Generator().manual_seed(7))["images"]
+    return class_entropy(classify(classifier, images)[1])
+
+
+def test_the_collapsed_gan_really_collapsed(classifier):
+    healthy = _class_entropy_of_samples("dcgan-mnist", classifier)
+    collapsed = _class_entropy_of_samples("gan-collapsed-mnist", classifier)
+    assert healthy > 0.85 and collapsed < 0.6 and healthy - collapsed > 0.3
+    with torch.inference_mode():
+        images = _load("gan-collapsed-mnist").module.sample(64, torch.Generator().manual_seed(1))["images"]
+    assert images.std(dim=0).mean() < 0.1  # different z, nearly the same picture

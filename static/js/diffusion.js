@@ -2,8 +2,10 @@
 // keyboard shortcuts and section navigation. Each section lives in its own diffusion-*.js module.
 
 import { api, showError } from "./api.js";
+import { createControls } from "./controls.js";
 import { installShortcuts } from "./keys.js";
-import { getNumber, getString, setState } from "./urlstate.js";
+import { createSectionNav, startWhenVisible } from "./sections.js";
+import { getString } from "./urlstate.js";
 import { createDigitSource } from "./diffusion-digit.js";
 import { createForward } from "./diffusion-forward.js";
 import { createReverse } from "./diffusion-reverse.js";
@@ -14,7 +16,6 @@ import { createCard } from "./diffusion-card.js";
 
 const $ = (id) => document.getElementById(id);
 const SECTIONS = ["forward", "reverse", "compare", "inpaint", "invert", "training"];
-const MAX_SEED = 4294967295;
 const DEFAULT_MODEL = "ddpm-mnist";
 
 let heavyChain = Promise.resolve();
@@ -68,81 +69,17 @@ function changed(what) {
   }
 }
 
-// --- controls ------------------------------------------------------------------------------------
+// --- controls and sections ----------------------------------------------------------------------
 
-function syncControls() {
-  $("model").value = ctx.model.id;
-  $("seed").value = ctx.seed;
-  $("class-field").hidden = !ctx.conditional();
-  $("class").value = ctx.label === null ? "" : String(ctx.label);
-  setState({ model: ctx.model.id, seed: ctx.seed,
-    class: ctx.conditional() ? ctx.label : null });
-  sections.reverse?.syncControls();
-}
-
-function setModel(id) {
-  const model = ctx.models.find((m) => m.id === id);
-  if (!model || model === ctx.model) return;
-  ctx.model = model;
-  if (!ctx.conditional()) ctx.label = null;
-  syncControls();
-  changed("model");
-}
-
-function setSeed(seed) {
-  const value = Math.min(MAX_SEED, Math.max(0, Math.round(Number(seed))));
-  if (!Number.isFinite(value) || value === ctx.seed) return syncControls();
-  ctx.seed = value;
-  syncControls();
-  changed("seed");
-}
-
-function setLabel(label) {
-  if (!ctx.conditional()) {
-    showError($("reverse"), `${ctx.model.id} is not class-conditional: it cannot be given a class.`);
-    return;
-  }
-  const value = label === "" || label === null ? null : Number(label);
-  if (value === ctx.label) return;
-  ctx.label = value;
-  syncControls();
-  changed("label");
-}
-
-const newSeed = () => setSeed(Math.floor(Math.random() * 100000));
-
-function wireControls() {
-  const select = $("model");
-  select.replaceChildren(...ctx.models.map((m) => {
-    const option = new Option(m.id, m.id);
-    option.title = m.title;
-    return option;
-  }));
-  select.addEventListener("change", () => setModel(select.value));
-  $("seed").addEventListener("change", (e) => setSeed(e.target.value));
-  $("new-seed").addEventListener("click", newSeed);
-  $("class").addEventListener("change", (e) => setLabel(e.target.value));
-}
-
-// --- sections ------------------------------------------------------------------------------------
-
-let current = "forward";
-
-function markSection(sec) {
-  current = sec;
-  document.querySelectorAll(".section-nav a").forEach((a) => {
-    if (a.dataset.sec === sec) a.setAttribute("aria-current", "true");
-    else a.removeAttribute("aria-current");
-  });
-}
-
-function goTo(sec, { smooth = true } = {}) {
-  const target = $(sec);
-  if (!target) return;
-  target.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
-  setState({ sec });
-  markSection(sec);
-}
+const controls = createControls(ctx, changed, {
+  temperature: false,
+  optionTitle: true,
+  notConditional: () => showError($("reverse"), `${ctx.model.id} is not class-conditional: it cannot be given a class.`),
+  afterSync: () => sections.reverse?.syncControls(),
+});
+const { newSeed, setLabel } = controls;
+const nav = createSectionNav(SECTIONS);
+const { goTo } = nav;
 
 /**
  * Keep a linked section in place while the sections above it fill in and change height, until the
@@ -160,64 +97,10 @@ function pinSection(sec) {
   setTimeout(release, 8000);
 }
 
-function step(delta) {
-  const i = Math.min(SECTIONS.length - 1, Math.max(0, SECTIONS.indexOf(current) + delta));
-  goTo(SECTIONS[i]);
-}
-
-function wireNav() {
-  document.querySelectorAll(".section-nav a").forEach((a) => a.addEventListener("click", (event) => {
-    event.preventDefault();
-    goTo(a.dataset.sec);
-  }));
-  // scrolling by hand selects the section crossing the upper third of the screen
-  const observer = new IntersectionObserver((entries) => {
-    const hit = entries.find((e) => e.isIntersecting);
-    if (hit) {
-      setState({ sec: hit.target.id });
-      markSection(hit.target.id);
-    }
-  }, { rootMargin: "-30% 0px -65% 0px" });
-  SECTIONS.forEach((id) => observer.observe($(id)));
-}
-
-/**
- * Start each section (its first requests) when it comes near the viewport; the costly comparison
- * only once a fifth of it is on screen, so opening a link to another section does not start it.
- */
-function startWhenVisible(starters, { strict = [] } = {}) {
-  const start = (entries, observer) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      const name = entry.target.id;
-      observer.unobserve(entry.target);
-      if (started.has(name)) continue;
-      started.add(name);
-      starters[name]();
-    }
-  };
-  const near = new IntersectionObserver(start, { rootMargin: "400px 0px" });
-  const onScreen = new IntersectionObserver(start, { threshold: 0.2 });
-  for (const name of Object.keys(starters)) (strict.includes(name) ? onScreen : near).observe($(name));
-}
-
 // --- keyboard ------------------------------------------------------------------------------------
 
 /** The player the frame keys drive: inpainting's while that section is in view, else the reverse one. */
-const activePlayer = () => (current === "inpaint" && sections.inpaint.player.count ? sections.inpaint.player : sections.reverse.player);
-
-/** ← / → on a focused slider (t, η, w) move that slider, as the browser would; elsewhere they step frames. */
-function arrow(event, delta) {
-  const t = event.target;
-  if (t instanceof HTMLInputElement && t.type === "range" && !t.dataset.act) {
-    if (t.id === "fwd-t") return sections.forward.nudge(delta);
-    t.value = String(Number(t.value) + delta * Number(t.step || 1));
-    t.dispatchEvent(new Event("input", { bubbles: true }));
-    t.dispatchEvent(new Event("change", { bubbles: true }));
-    return undefined;
-  }
-  return delta < 0 ? activePlayer().back() : activePlayer().forward();
-}
+const activePlayer = () => (nav.current() === "inpaint" && sections.inpaint.player.count ? sections.inpaint.player : sections.reverse.player);
 
 function shortcuts() {
   const jump = (keys, sec, name) => ({ keys, label: `jump to ${name}`, run: () => goTo(sec) });
@@ -225,7 +108,7 @@ function shortcuts() {
   installShortcuts([
     { keys: ["Space"], label: "play / pause the frames", match: (k) => k === " ", run: () => activePlayer().toggle() },
     { keys: ["←", "→"], label: "previous / next frame", match: (k) => k === "ArrowLeft" || k === "ArrowRight",
-      run: (e) => arrow(e, e.key === "ArrowLeft" ? -1 : 1) },
+      run: (e) => (e.key === "ArrowLeft" ? activePlayer().back() : activePlayer().forward()) },
     { keys: ["Home", "End"], label: "first / last frame", match: (k) => k === "Home" || k === "End",
       run: (e) => (e.key === "Home" ? activePlayer().first() : activePlayer().last()) },
     { keys: ["[", "]"], label: "forward process: t down / up (by T/40)",
@@ -241,17 +124,14 @@ function shortcuts() {
     { keys: ["d"], label: "switch sampler (DDIM / DDPM)", run: () => sections.reverse.toggleSampler() },
     { keys: ["p"], label: "inpainting: fill in", run: () => sections.inpaint.run() },
     { keys: ["c"], label: "inpainting: clear the mask", run: () => sections.inpaint.clearMask() },
-    { keys: ["m"], label: "next model", run: () => {
-      const i = ctx.models.indexOf(ctx.model);
-      setModel(ctx.models[(i + 1) % ctx.models.length].id);
-    } },
+    { keys: ["m"], label: "next model", run: controls.nextModel },
     jump(["f"], "forward", "the forward process"),
     jump(["g"], "reverse", "the reverse process (generate)"),
     jump(["C"], "compare", "compare steps and guidance"),
     jump(["i"], "inpaint", "inpainting"),
     jump(["v"], "invert", "DDIM inversion"),
     jump(["t"], "training", "the model card"),
-    { keys: ["j", "k"], label: "next / previous section", run: (e) => step(e.key === "j" ? 1 : -1) },
+    { keys: ["j", "k"], label: "next / previous section", run: (e) => nav.step(e.key === "j" ? 1 : -1) },
     { keys: ["h"], label: "home page (all families)", run: () => { window.location.href = "/"; } },
   ]);
 }
@@ -279,10 +159,8 @@ async function main() {
     showError(null, `Model ${wanted} from the link is not loaded${failed ? ` (its checkpoint failed: ${failed.error})` : ""}; `
       + `showing ${ctx.model.id} instead.`);
   }
-  ctx.seed = getNumber("seed", 0, { min: 0, max: MAX_SEED, integer: true });
-  const label = getNumber("class", null, { min: 0, max: 9, integer: true });
-  ctx.label = ctx.conditional() ? label : null;
-  wireControls();
+  controls.readUrl();
+  controls.wire();
   sections = { digits: createDigitSource(ctx, { onChange: changed }) };
   sections.forward = createForward(ctx);
   sections.reverse = createReverse(ctx);
@@ -291,9 +169,9 @@ async function main() {
   sections.invert = createInvert(ctx);
   sections.training = createCard(ctx);
   sections.reverse.onGuidance = () => changed("guidance");
-  syncControls();
+  controls.sync();
   shortcuts();
-  wireNav();
+  nav.wire();
   const digitsReady = sections.digits.init();
   const sec = getString("sec", null, SECTIONS);
   if (sec) {
@@ -308,7 +186,7 @@ async function main() {
     inpaint: afterDigits(() => sections.inpaint.refresh()),
     invert: afterDigits(() => sections.invert.refresh()),
     training: () => sections.training.refresh(),
-  }, { strict: ["compare"] });
+  }, started, { margin: "400px 0px", strict: ["compare"] });
   document.body.dataset.ready = "true"; // controls are wired (tests and scripts wait for this)
 }
 

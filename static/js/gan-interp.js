@@ -2,9 +2,9 @@
 // other, plus ‖z_t‖ along both paths. A GAN has no encoder: an end is a seed's draw or the slider z.
 
 import { guarded, latest, post } from "./api.js";
-import { lineChart } from "./chart.js";
-import { el, fillStrip } from "./images.js";
-import { getNumber, getString, setState } from "./urlstate.js";
+import { el } from "./images.js";
+import { createInterpView } from "./interp-view.js";
+import { getString, setState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 const KINDS = { seed: "Seed's draw", z: "Slider z" };
@@ -27,8 +27,8 @@ export function createInterp(ctx) {
     a: parseEnd(getString("a"), { kind: "seed", seed: 1 }),
     b: parseEnd(getString("b"), { kind: "seed", seed: 2 }),
   };
-  let method = getString("method", "lerp", ["lerp", "slerp"]);
-  let steps = getNumber("steps", 10, { min: 2, max: 32, integer: true });
+  const view = createInterpView({ maxSteps: 32, chart: { id: "gan-norm-chart", width: 1100, height: 190, digits: 1 },
+    onSteps: () => refresh() });
   let started = false;
   const pickers = {};
 
@@ -69,34 +69,13 @@ export function createInterp(ctx) {
     refresh();
   }
 
-  function setMethod(value) {
-    method = value;
-    document.querySelectorAll("input[name=method]").forEach((r) => { r.checked = r.value === method; });
-    document.querySelectorAll(".strip-block").forEach((b) => b.classList.toggle("selected", b.dataset.method === method));
-    const strips = $("strips");
-    const first = strips.querySelector(`.strip-block[data-method="${method}"]`);
-    if (strips.firstElementChild !== first) strips.prepend(first);
-    setState({ method });
-  }
-
-  function normChart(paths) {
-    const series = [
-      { name: "lerp ‖z_t‖", color: "#1f5fd6", points: paths.lerp.map((z, i) => [i + 1, Math.hypot(...z)]) },
-      { name: "slerp ‖z_t‖", color: "#d9480f", dash: true, points: paths.slerp.map((z, i) => [i + 1, Math.hypot(...z)]) },
-    ];
-    const d = paths.lerp[0]?.length || 1;
-    lineChart($("gan-norm-chart"), series, { width: 1100, height: 190, xLabel: "frame", yLabel: "‖z‖", yMin: 0,
-      refLine: { value: Math.sqrt(d), label: `√d = ${Math.sqrt(d).toFixed(1)}: typical ‖z‖ under N(0, I)` },
-      label: "norm of z along the lerp and slerp paths" });
-  }
-
   const refresh = latest(async () => {
     if (!started) return;
     const model = ctx.model;
     let label;
     const outs = await guarded(section, async () => {
       const [a, b] = await Promise.all([endBody(ends.a), endBody(ends.b)]);
-      const body = { start: a.body, end: b.body, steps };
+      const body = { start: a.body, end: b.body, steps: view.steps() };
       if (ctx.conditional()) {
         label = ctx.label ?? a.label ?? b.label ?? await ctx.singleLabel();
         body.label = label;
@@ -104,11 +83,9 @@ export function createInterp(ctx) {
       return Promise.all(["lerp", "slerp"].map((m) => post(model.id, "interpolate", { ...body, method: m })));
     });
     if (!outs || model !== ctx.model) return;
-    const width = $("strip-lerp").clientWidth || 1100;
-    const size = Math.max(40, Math.min(112, Math.floor((width - 6 * (steps - 1)) / steps)));
-    outs.forEach((out) => fillStrip($(`strip-${out.method}`), out.frames, { size, alt: `${out.method} frame` }));
+    const steps = view.steps();
+    view.show(outs);
     $("strips").dataset.key = `${model.id}|${endText(ends.a)}|${endText(ends.b)}|${steps}|${label ?? ""}`;
-    normChart({ lerp: outs[0].latents, slerp: outs[1].latents });
     const describe = (e) => (e.kind === "seed" ? `the draw of seed ${e.seed}` : "the slider z");
     const cls = label === undefined ? "" : ` · every frame drawn as class ${label}`
       + (ctx.label === null ? " (pick another with 0–9)" : "");
@@ -119,16 +96,6 @@ export function createInterp(ctx) {
   pickers.b = picker("b");
   showPicker("a");
   showPicker("b");
-  $("steps").value = steps;
-  $("steps-out").textContent = steps;
-  $("steps").addEventListener("input", (e) => { $("steps-out").textContent = e.target.value; });
-  $("steps").addEventListener("change", (e) => {
-    steps = Number(e.target.value);
-    setState({ steps });
-    refresh();
-  });
-  document.querySelectorAll("input[name=method]").forEach((r) => r.addEventListener("change", () => setMethod(r.value)));
-  setMethod(method);
 
   return {
     init() {
@@ -140,6 +107,6 @@ export function createInterp(ctx) {
     sliderChanged() {
       if (ends.a.kind === "z" || ends.b.kind === "z") refresh();
     },
-    toggleMethod: () => setMethod(method === "lerp" ? "slerp" : "lerp"),
+    toggleMethod: view.toggleMethod,
   };
 }

@@ -1,9 +1,8 @@
 // Sample grid: 64 digits x = G(z), z ~ N(0, T²I) (POST sample, n=64), and one of them enlarged.
 
 import { guarded, latest } from "./api.js";
-import { setSrc } from "./images.js";
+import { onGridClick, setSrc } from "./images.js";
 import { getNumber, setState } from "./urlstate.js";
-import { gridCell } from "./vae-samples.js";
 
 const N = 64;
 const $ = (id) => document.getElementById(id);
@@ -38,9 +37,7 @@ export function createSamples(ctx) {
     showCell(cell);
   });
 
-  img.addEventListener("click", (event) => {
-    const i = gridCell(img, event);
-    if (i === null) return;
+  onGridClick(img, (i) => {
     showCell(i);
     setState({ cell: i || null });
   });

@@ -2,8 +2,10 @@
 // reads, keyboard shortcuts and section navigation. Each section lives in its own gan-*.js module.
 
 import { api, post, showError } from "./api.js";
+import { createControls } from "./controls.js";
 import { installShortcuts } from "./keys.js";
-import { getNumber, getString, round, setState } from "./urlstate.js";
+import { createSectionNav, startWhenVisible } from "./sections.js";
+import { getString, setState } from "./urlstate.js";
 import { createSamples } from "./gan-samples.js";
 import { createInterp } from "./gan-interp.js";
 import { createSliders } from "./gan-sliders.js";
@@ -15,7 +17,6 @@ import { SHIPPED } from "./gan-losses.js";
 
 const $ = (id) => document.getElementById(id);
 const SECTIONS = ["sample", "interp", "sliders", "film", "collapse", "judge", "cards"];
-const MAX_SEED = 4294967295;
 const N = 64;
 
 /** State every section reads; `changed()` tells the sections what moved. */
@@ -69,149 +70,16 @@ function changed(what) {
   if (what === "seed") run("collapse", "refresh");
 }
 
-/** Start each section (its first requests) when it comes within a screen of the viewport. */
-function startWhenVisible(starters) {
-  const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      const name = entry.target.dataset.section;
-      observer.unobserve(entry.target);
-      if (started.has(name)) continue;
-      started.add(name);
-      starters[name]();
-    }
-  }, { rootMargin: "600px 0px" });
-  for (const [name, id] of Object.entries({ samples: "sample", interp: "interp", sliders: "sliders", film: "film",
-    collapse: "collapse", judge: "judge", cards: "cards" })) {
-    $(id).dataset.section = name;
-    observer.observe($(id));
-  }
-}
-
-// --- controls ------------------------------------------------------------------------------------
-
-function syncControls() {
-  $("model").value = ctx.model.id;
-  $("seed").value = ctx.seed;
-  $("class-field").hidden = !ctx.conditional();
-  $("class").value = ctx.label === null ? "" : String(ctx.label);
-  $("temp").value = ctx.temperature;
-  $("temp-out").textContent = ctx.temperature.toFixed(2);
-  setState({ model: ctx.model.id, seed: ctx.seed, class: ctx.conditional() ? ctx.label : null,
-    temp: round(ctx.temperature, 2) });
-}
-
-function setModel(id) {
-  const model = ctx.models.find((m) => m.id === id);
-  if (!model || model === ctx.model) return;
-  ctx.model = model;
-  if (!ctx.conditional()) ctx.label = null;
-  syncControls();
-  changed("model");
-}
-
-function setSeed(seed) {
-  const value = Math.min(MAX_SEED, Math.max(0, Math.round(Number(seed))));
-  if (!Number.isFinite(value) || value === ctx.seed) return syncControls();
-  ctx.seed = value;
-  syncControls();
-  changed("seed");
-}
-
-function setLabel(label) {
-  if (!ctx.conditional()) {
+const controls = createControls(ctx, changed, {
+  notConditional() {
     const cgan = ctx.models.find((m) => ctx.conditional(m));
     showError($("sample"), `${ctx.model.id} is not class-conditional: `
       + (cgan ? `pick ${cgan.id} to choose a class.` : "no class-conditional GAN is loaded yet."));
-    return;
-  }
-  const value = label === "" || label === null ? null : Number(label);
-  if (value === ctx.label) return;
-  ctx.label = value;
-  syncControls();
-  changed("label");
-}
-
-function setTemperature(t) {
-  const value = round(Math.min(3, Math.max(0, t)), 2);
-  if (value === ctx.temperature) return syncControls();
-  ctx.temperature = value;
-  syncControls();
-  changed("temperature");
-}
-
-const newSeed = () => setSeed(Math.floor(Math.random() * 100000));
-
-function wireControls() {
-  const select = $("model");
-  select.replaceChildren(...ctx.models.map((m) => new Option(m.id, m.id)));
-  select.addEventListener("change", () => setModel(select.value));
-  $("seed").addEventListener("change", (e) => setSeed(e.target.value));
-  $("new-seed").addEventListener("click", newSeed);
-  $("class").addEventListener("change", (e) => setLabel(e.target.value));
-  $("temp").addEventListener("input", (e) => { $("temp-out").textContent = Number(e.target.value).toFixed(2); });
-  $("temp").addEventListener("change", (e) => setTemperature(Number(e.target.value)));
-}
-
-// --- sections ------------------------------------------------------------------------------------
-
-function goTo(sec, { smooth = true } = {}) {
-  const target = $(sec);
-  if (!target) return;
-  target.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
-  setState({ sec });
-  markSection(sec);
-}
-
-function markSection(sec) {
-  document.querySelectorAll(".section-nav a").forEach((a) => {
-    if (a.dataset.sec === sec) a.setAttribute("aria-current", "true");
-    else a.removeAttribute("aria-current");
-  });
-}
-
-function step(delta) {
-  const current = getString("sec", "sample", SECTIONS);
-  const i = Math.min(SECTIONS.length - 1, Math.max(0, SECTIONS.indexOf(current) + delta));
-  goTo(SECTIONS[i]);
-}
-
-function wireNav() {
-  document.querySelectorAll(".section-nav a").forEach((a) => a.addEventListener("click", (event) => {
-    event.preventDefault();
-    goTo(a.dataset.sec);
-  }));
-  const observer = new IntersectionObserver((entries) => {
-    const hit = entries.find((e) => e.isIntersecting);
-    if (hit) {
-      setState({ sec: hit.target.id });
-      markSection(hit.target.id);
-    }
-  }, { rootMargin: "-30% 0px -65% 0px" });
-  SECTIONS.forEach((id) => observer.observe($(id)));
-}
-
-/**
- * keys.js prevents the default action of every key it handles. Arrows and space mean something on a
- * focused control (a range slider, a button), so there they keep doing that instead of the shortcut.
- */
-function onControl(event, fallback) {
-  const t = event.target;
-  if (t instanceof HTMLInputElement && t.type === "range" && t.id !== "film-frame" && event.key.startsWith("Arrow")) {
-    if (event.key === "ArrowRight") t.stepUp(); else t.stepDown();
-    t.dispatchEvent(new Event("input", { bubbles: true }));
-    t.dispatchEvent(new Event("change", { bubbles: true }));
-    return;
-  }
-  if (event.key === " " && (t instanceof HTMLButtonElement || (t instanceof HTMLInputElement
-    && ["checkbox", "radio"].includes(t.type)))) {
-    if (t.id !== "film-play") {
-      t.click();
-      return;
-    }
-  }
-  fallback();
-}
+  },
+});
+const { newSeed, setLabel, setTemperature } = controls;
+const nav = createSectionNav(SECTIONS);
+const { goTo } = nav;
 
 function shortcuts() {
   const jump = (keys, sec, name) => ({ keys, label: `jump to ${name}`, run: () => goTo(sec) });
@@ -223,17 +91,14 @@ function shortcuts() {
     { keys: ["0 … 9"], label: "pick that class (cgan-mnist)", match: (key) => /^[0-9]$/.test(key),
       run: ifReady((e) => setLabel(Number(e.key))) },
     { keys: ["x"], label: "random class again", run: ifReady(() => setLabel(null)) },
-    { keys: ["m"], label: "next model", run: ifReady(() => {
-      const i = ctx.models.indexOf(ctx.model);
-      setModel(ctx.models[(i + 1) % ctx.models.length].id);
-    }) },
+    { keys: ["m"], label: "next model", run: ifReady(controls.nextModel) },
     { keys: ["l"], label: "toggle lerp / slerp highlight", run: () => sections.interp?.toggleMethod() },
     { keys: ["r"], label: "reset the sliders to the sample", run: () => sections.sliders?.reset() },
     { keys: ["z"], label: "set all sliders to 0", run: () => sections.sliders?.zero() },
     { keys: ["space"], label: "play / pause the training film", match: (key) => key === " ",
-      run: (e) => onControl(e, () => sections.film?.togglePlay()) },
+      run: () => sections.film?.togglePlay() },
     { keys: ["←", "→"], label: "previous / next film frame", match: (key) => key === "ArrowLeft" || key === "ArrowRight",
-      run: (e) => onControl(e, () => sections.film?.step(e.key === "ArrowRight" ? 1 : -1)) },
+      run: (e) => sections.film?.step(e.key === "ArrowRight" ? 1 : -1) },
     { keys: ["c"], label: "clear the drawing", run: () => sections.judge?.clear() },
     { keys: ["R"], label: "let D judge a held-out real digit", run: () => sections.judge?.real() },
     { keys: ["G"], label: "let D judge a GAN sample", run: () => sections.judge?.fake() },
@@ -244,7 +109,7 @@ function shortcuts() {
     jump(["o"], "collapse", "mode collapse"),
     jump(["d"], "judge", "what does D think?"),
     jump(["a"], "cards", "all model cards"),
-    { keys: ["j", "k"], label: "next / previous section", run: (e) => step(e.key === "j" ? 1 : -1) },
+    { keys: ["j", "k"], label: "next / previous section", run: (e) => nav.step(e.key === "j" ? 1 : -1) },
     { keys: ["h"], label: "home page (all families)", run: () => { window.location.href = "/"; } },
   ]);
 }
@@ -259,7 +124,7 @@ function noModels(listing) {
 
 async function main() {
   shortcuts();
-  wireNav();
+  nav.wire();
   let listing;
   try {
     listing = await api("/api/models");
@@ -286,12 +151,9 @@ async function main() {
     showError(null, `Model ${wanted} from the link is not loaded${failed ? ` (its checkpoint failed: ${failed.error})`
       : SHIPPED.includes(wanted) ? " (not trained yet)" : ""}; showing ${ctx.model.id} instead.`);
   }
-  ctx.seed = getNumber("seed", 0, { min: 0, max: MAX_SEED, integer: true });
-  ctx.temperature = round(getNumber("temp", 1, { min: 0, max: 3 }), 2);
-  const label = getNumber("class", null, { min: 0, max: 9, integer: true });
-  ctx.label = ctx.conditional() ? label : null;
-  wireControls();
-  syncControls();
+  controls.readUrl();
+  controls.wire();
+  controls.sync();
   Object.assign(sections, {
     samples: createSamples(ctx),
     interp: createInterp(ctx),
@@ -316,7 +178,7 @@ async function main() {
     collapse: () => sections.collapse.init(),
     judge: () => sections.judge.init(),
     cards: () => sections.cards.init(),
-  });
+  }, started, { ids: { samples: "sample" } });
   document.body.dataset.ready = "true"; // controls are wired (tests and scripts wait for this)
 }
 

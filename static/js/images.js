@@ -35,6 +35,32 @@ export function fillStrip(container, frames, { size = 96, alt = "frame" } = {}) 
   container.replaceChildren(...frames.map((src, i) => digit(src, { size, alt: `${alt} ${i + 1}` })));
 }
 
+const GRID_N = 64;
+const PER_ROW = 8;
+const GAP = 2;
+
+/** Which digit of a grid PNG (8 per row, 2-px gaps) a click at natural pixel (px, py) falls on. */
+export function gridCell(img, event, count = GRID_N) {
+  const box = img.getBoundingClientRect();
+  const nx = ((event.clientX - box.left) / box.width) * img.naturalWidth;
+  const ny = ((event.clientY - box.top) / box.height) * img.naturalHeight;
+  const content = PER_ROW * 28 + (PER_ROW - 1) * GAP;
+  const pad = Math.max(0, (img.naturalWidth - content) / 2); // in case the grid has a border
+  const col = Math.floor((nx - pad + GAP / 2) / (28 + GAP));
+  const row = Math.floor((ny - pad + GAP / 2) / (28 + GAP));
+  if (col < 0 || col >= PER_ROW || row < 0) return null;
+  const i = row * PER_ROW + col;
+  return i < count ? i : null;
+}
+
+/** Call `pick(i)` with the grid cell a click on the grid <img> falls on (clicks between cells do nothing). */
+export function onGridClick(img, pick) {
+  img.addEventListener("click", (event) => {
+    const i = gridCell(img, event);
+    if (i !== null) pick(i);
+  });
+}
+
 /** 10 label colours, distinguishable on black digits and white paper (Trubetskoy's palette, brightened). */
 export const LABEL_COLORS = [
   "#e6194b", "#3cb44b", "#ffe119", "#4f7dff", "#f58231",

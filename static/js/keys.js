@@ -9,6 +9,17 @@ function isTyping(target) {
   return target.tagName === "INPUT" && TYPING.has(target.type);
 }
 
+/** Keys a focused control acts on by itself: a range slider moves, a button or checkbox is pressed. */
+const RANGE_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+const PRESS_KEYS = new Set([" ", "Enter"]);
+
+function isNativeKey(target, key) {
+  if (!(target instanceof Element)) return false;
+  if (target.tagName === "INPUT" && target.type === "range") return RANGE_KEYS.has(key);
+  const pressable = target.tagName === "BUTTON" || (target.tagName === "INPUT" && ["checkbox", "radio", "button"].includes(target.type));
+  return pressable && PRESS_KEYS.has(key);
+}
+
 const overlay = () => document.getElementById("help");
 
 export function openHelp() {
@@ -49,7 +60,8 @@ function renderHelp(shortcuts) {
 /**
  * Install shortcuts: [{keys: ["n"], label: "new seed", run: (event) => ...}].
  * A key matches event.key exactly ("T" is shift+t); a shortcut may instead give `match(key)` (e.g. all
- * digits), its `keys` then only label it in the overlay. "?" and Esc are added here.
+ * digits), its `keys` then only label it in the overlay. "?" and Esc are added here. A key the focused
+ * control uses itself (arrows on a slider, space on a button) is left to the browser.
  */
 export function installShortcuts(shortcuts) {
   const all = [
@@ -73,7 +85,7 @@ export function installShortcuts(shortcuts) {
       closeHelp();
       return;
     }
-    if (isTyping(event.target)) return;
+    if (isTyping(event.target) || isNativeKey(event.target, event.key)) return; // the browser's default wins
     const shortcut = byKey.get(event.key) || all.find((s) => s.match?.(event.key));
     if (!shortcut) return;
     // While the overlay is open only "?" works (it closes it); other keys are not acted on behind it.

@@ -2,9 +2,9 @@
 // other, plus ‖z_t‖ along both paths. Ends: a sample seed, a held-out digit, or the drawing.
 
 import { api, guarded, latest, post } from "./api.js";
-import { lineChart } from "./chart.js";
-import { digit, el, fillStrip } from "./images.js";
-import { getNumber, getString, setState } from "./urlstate.js";
+import { digit, el } from "./images.js";
+import { createInterpView } from "./interp-view.js";
+import { getString, setState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 const HELD_N = 8;
@@ -29,8 +29,8 @@ export function createInterp(ctx) {
     a: parseEnd(getString("a"), { kind: "seed", seed: 1, index: 0 }),
     b: parseEnd(getString("b"), { kind: "held", seed: 2, index: 0 }),
   };
-  let method = getString("method", "lerp", ["lerp", "slerp"]);
-  let steps = getNumber("steps", 10, { min: 2, max: 64, integer: true });
+  const view = createInterpView({ maxSteps: 64, chart: { id: "norm-chart", width: 900, height: 220, digits: 2 },
+    onSteps: () => refresh() });
   let held = []; // held-out digits {index, label, image, pixels}
   const pickers = {};
 
@@ -84,42 +84,18 @@ export function createInterp(ctx) {
     refresh();
   }
 
-  function setMethod(value) {
-    method = value;
-    document.querySelectorAll("input[name=method]").forEach((r) => { r.checked = r.value === method; });
-    document.querySelectorAll(".strip-block").forEach((b) => b.classList.toggle("selected", b.dataset.method === method));
-    const strips = $("strips");
-    const first = strips.querySelector(`.strip-block[data-method="${method}"]`);
-    if (strips.firstElementChild !== first) strips.prepend(first);
-    setState({ method });
-  }
-
-  function normChart(paths) {
-    const series = [
-      { name: "lerp ‖z_t‖", color: "#1f5fd6", points: paths.lerp.map((z, i) => [i + 1, Math.hypot(...z)]) },
-      { name: "slerp ‖z_t‖", color: "#d9480f", dash: true, points: paths.slerp.map((z, i) => [i + 1, Math.hypot(...z)]) },
-    ];
-    const d = paths.lerp[0]?.length || 1;
-    lineChart($("norm-chart"), series, { width: 900, height: 220, xLabel: "frame", yLabel: "‖z‖", yMin: 0,
-      refLine: { value: Math.sqrt(d), label: `√d = ${Math.sqrt(d).toFixed(2)}: typical ‖z‖ under N(0, I)` },
-      label: "norm of z along the lerp and slerp paths" });
-  }
-
   const refresh = latest(async () => {
     const model = ctx.model;
     let label;
     const outs = await guarded(section, async () => {
-      const body = { start: endBody(ends.a, "Start"), end: endBody(ends.b, "End"), steps };
+      const body = { start: endBody(ends.a, "Start"), end: endBody(ends.b, "End"), steps: view.steps() };
       label = await ctx.singleLabel();
       if (label !== undefined) body.label = label;
       return Promise.all(["lerp", "slerp"].map((m) => post(model.id, "interpolate", { ...body, method: m })));
     });
     if (!outs) return;
-    // as large as fits on one row (≤ 112 px), wrapping only below 40 px
-    const width = $("strip-lerp").clientWidth || 1100;
-    const size = Math.max(40, Math.min(112, Math.floor((width - 6 * (steps - 1)) / steps)));
-    outs.forEach((out) => fillStrip($(`strip-${out.method}`), out.frames, { size, alt: `${out.method} frame` }));
-    normChart({ lerp: outs[0].latents, slerp: outs[1].latents });
+    const steps = view.steps();
+    view.show(outs);
     const describe = (e) => (e.kind === "seed" ? `the prior draw of seed ${e.seed}`
       : e.kind === "held" ? `held-out digit ${e.index + 1} (a ${held[e.index]?.label}), encoded to its posterior mean`
         : "your drawing, encoded to its posterior mean");
@@ -132,16 +108,6 @@ export function createInterp(ctx) {
   pickers.b = picker("b");
   showPicker("a");
   showPicker("b");
-  $("steps").value = steps;
-  $("steps-out").textContent = steps;
-  $("steps").addEventListener("input", (e) => { $("steps-out").textContent = e.target.value; });
-  $("steps").addEventListener("change", (e) => {
-    steps = Number(e.target.value);
-    setState({ steps });
-    refresh();
-  });
-  document.querySelectorAll("input[name=method]").forEach((r) => r.addEventListener("change", () => setMethod(r.value)));
-  setMethod(method);
 
   return {
     async init() {
@@ -154,6 +120,6 @@ export function createInterp(ctx) {
       refresh();
     },
     refresh,
-    toggleMethod: () => setMethod(method === "lerp" ? "slerp" : "lerp"),
+    toggleMethod: view.toggleMethod,
   };
 }

@@ -1,28 +1,12 @@
 // Sample grid: 64 digits from the prior (POST sample, n=64), and one of them enlarged.
 
 import { guarded, latest, post } from "./api.js";
-import { setSrc } from "./images.js";
+import { onGridClick, setSrc } from "./images.js";
 import { getNumber, setState } from "./urlstate.js";
 
 const N = 64;
-const PER_ROW = 8;
-const GAP = 2;
 
 const $ = (id) => document.getElementById(id);
-
-/** Which digit of a grid PNG (8 per row, 2-px gaps) a click at natural pixel (px, py) falls on. */
-export function gridCell(img, event, count = N) {
-  const box = img.getBoundingClientRect();
-  const nx = ((event.clientX - box.left) / box.width) * img.naturalWidth;
-  const ny = ((event.clientY - box.top) / box.height) * img.naturalHeight;
-  const content = PER_ROW * 28 + (PER_ROW - 1) * GAP;
-  const pad = Math.max(0, (img.naturalWidth - content) / 2); // in case the grid has a border
-  const col = Math.floor((nx - pad + GAP / 2) / (28 + GAP));
-  const row = Math.floor((ny - pad + GAP / 2) / (28 + GAP));
-  if (col < 0 || col >= PER_ROW || row < 0) return null;
-  const i = row * PER_ROW + col;
-  return i < count ? i : null;
-}
 
 export function createSamples(ctx) {
   const section = $("sample");
@@ -57,9 +41,7 @@ export function createSamples(ctx) {
     showCell(cell);
   });
 
-  img.addEventListener("click", (event) => {
-    const i = gridCell(img, event);
-    if (i === null) return;
+  onGridClick(img, (i) => {
     showCell(i);
     setState({ cell: i || null });
   });

@@ -2,7 +2,7 @@
 
 import { guarded, latest, post } from "./api.js";
 import { el, setSrc } from "./images.js";
-import { formatNumbers, getNumbers, setState } from "./urlstate.js";
+import { formatNumbers, getNumbers, round, setState } from "./urlstate.js";
 
 const RANGE = 3;
 const $ = (id) => document.getElementById(id);
@@ -46,7 +46,8 @@ export function createSliders(ctx) {
 
   const decode = latest(async () => {
     if (!z.length) return;
-    const body = { latents: [z.map((v) => Math.max(-10, Math.min(10, v)))] };
+    // decode z as the URL stores it (2 decimals), so a permalink reproduces these exact pixels
+    const body = { latents: [z.map((v) => Math.max(-10, Math.min(10, round(v, 2))))] };
     if (ctx.conditional()) body.labels = [ctx.label ?? label ?? 0];
     const model = ctx.model;
     const out = await guarded(section, () => post(model.id, "decode", body));

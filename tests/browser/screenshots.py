@@ -1,8 +1,9 @@
 """Regenerate docs/screenshots/*.png (the README tour) from a running server.
 
     .venv/bin/genlab serve --port 8765 &
-    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8765
+    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8765 [OUT_DIR]
 
+Writes home, vae, diffusion and gan.png, one picture per section of each explorer, and shortcuts.png.
 Not a test (pytest does not collect it). Uses the system Chromium, 1280 x 800 like a projector.
 """
 
@@ -48,10 +49,37 @@ def draw_nine(page: Page) -> None:
     expect(page.locator("#draw-recon")).to_have_attribute("src", DATA)
 
 
+def sections(page: Page, prefix: str, ids: list[str], wait: float = 2.5) -> None:
+    """Screenshot each section of an explorer page (with the toolbar unpinned, off the pictures)."""
+    page.add_style_tag(content=".toolbar { position: static; }")
+    for section in ids:
+        page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
+        time.sleep(wait)
+        save(page.locator(f"#{section}").screenshot(), f"{prefix}-{section}.png")
+
+
+def gan(page: Page, base: str) -> None:
+    page.goto(f"{base}/gan?model=dcgan-mnist&seed=7&cell=3")
+    expect(page.locator("#sample-grid")).to_have_attribute("src", DATA)
+    time.sleep(1)
+    save(page.screenshot(), "gan.png")
+    page.goto(f"{base}/gan?model=dcgan-mnist&seed=7&steps=12&method=slerp&sec=interp")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    sections(page, "gan", ["interp", "sliders", "film", "collapse", "judge", "cards"])
+
+
+def diffusion(page: Page, base: str) -> None:
+    page.goto(f"{base}/diffusion?model=ddpm-mnist&seed=7")
+    expect(page.locator("#forward img[src^='data:image/png']").first).to_be_visible()
+    time.sleep(2)
+    save(page.screenshot(), "diffusion.png")
+    sections(page, "diffusion", ["reverse", "compare", "inpaint", "invert", "training"], wait=6)
+
+
 def main(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(30_000)
 
@@ -67,18 +95,19 @@ def main(base: str) -> None:
 
         page.goto(f"{base}/vae?model=vae-mnist&seed=7&a=seed:3&b=held:2&steps=12&method=slerp&mx=0.8&my=0.6&sec=sliders")
         expect(page.locator("body[data-ready=true]")).to_be_attached()
-        page.add_style_tag(content=".toolbar { position: static; }")  # keep it off the section pictures
-        for section in ["sliders", "interp", "map", "beta"]:
-            page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
-            time.sleep(2.5)
-            save(page.locator(f"#{section}").screenshot(), f"vae-{section}.png")
+        sections(page, "vae", ["sliders", "interp", "map", "beta"])
         draw_nine(page)
         time.sleep(1)
         save(page.locator("#draw").screenshot(), "vae-draw.png")
         page.keyboard.press("?")
         save(page.screenshot(), "shortcuts.png")
+
+        gan(page, base)
+        diffusion(page, base)
         browser.close()
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        OUT = Path(sys.argv[2])
     main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8765")

@@ -3,17 +3,12 @@ frame player that plays, pauses and steps; the forward slider re-noises the digi
 restores the same pixels. CPU cost is kept small (n <= 2, <= 12 steps)."""
 
 import re
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-PNG = re.compile(r"^data:image/png;base64,")
-
-
-def query(page: Page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+from tests.browser.helpers import PNG, query
 
 
 @pytest.fixture(scope="module")

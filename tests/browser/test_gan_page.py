@@ -3,22 +3,12 @@ training film scrubbed by chart and keys, D's verdict on a drawing, and permalin
 (the first GAN to finish training) is needed."""
 
 import re
-from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, expect
 
-PNG = re.compile(r"^data:image/png;base64,")
+from tests.browser.helpers import PNG, grid_src, query
+
 MODEL = "dcgan-mnist"
-
-
-def query(page: Page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
-def grid_src(page: Page, key: str) -> str:
-    grid = page.locator(f'#sample-grid[data-key="{key}"]')
-    expect(grid).to_have_attribute("src", PNG)
-    return grid.get_attribute("src")
 
 
 def test_sample_grid_appears_and_n_draws_a_new_seed(page: Page, live_server: str):

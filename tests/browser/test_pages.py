@@ -2,15 +2,10 @@
 controls change them, permalinks restore them, shortcuts work."""
 
 import re
-from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, expect
 
-PNG = re.compile(r"^data:image/png;base64,")
-
-
-def query(page: Page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+from tests.browser.helpers import PNG, grid_src, query
 
 
 def test_home_lists_vae_models_and_shows_a_live_sample(page: Page, live_server: str):
@@ -68,12 +63,6 @@ def test_moving_a_latent_slider_decodes_a_new_image(page: Page, live_server: str
     assert query(page)["z"].split(",")[0] == "2.5"
 
 
-def _sample_grid_src(page: Page, key: str) -> str:
-    grid = page.locator(f'#sample-grid[data-key="{key}"]')
-    expect(grid).to_have_attribute("src", PNG)
-    return grid.get_attribute("src")
-
-
 def test_permalink_restores_the_same_grid(page: Page, live_server: str):
     page.goto(f"{live_server}/vae")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
@@ -84,7 +73,7 @@ def test_permalink_restores_the_same_grid(page: Page, live_server: str):
     page.press("#seed", "Enter")
     page.locator("#temp").fill("0.7")
     key = f"{model}|1234||0.7"
-    src = _sample_grid_src(page, key)
+    src = grid_src(page, key)
     permalink = page.url
     q = query(page)
     assert {k: q.get(k) for k in ("model", "seed", "temp")} == {"model": model, "seed": "1234", "temp": "0.7"}
@@ -93,13 +82,13 @@ def test_permalink_restores_the_same_grid(page: Page, live_server: str):
     page.goto(permalink)
     assert page.locator("#model").input_value() == model
     assert page.locator("#seed").input_value() == "1234"
-    assert _sample_grid_src(page, key) == src
+    assert grid_src(page, key) == src
     page.reload()
-    assert _sample_grid_src(page, key) == src
+    assert grid_src(page, key) == src
     # a different seed is a different picture (the comparison above can fail)
     page.fill("#seed", "1235")
     page.press("#seed", "Enter")
-    assert _sample_grid_src(page, f"{model}|1235||0.7") != src
+    assert grid_src(page, f"{model}|1235||0.7") != src
 
 
 def test_clicking_the_latent_map_decodes_that_point(page: Page, live_server: str):

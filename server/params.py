@@ -69,3 +69,9 @@ def to_list(t: torch.Tensor, digits: int = 4) -> list:
 def upload_tensor(image: str | Pixels, device: str) -> torch.Tensor:
     """An API image (data URL or pixels) -> (1, 1, 28, 28) on the model's device."""
     return decode_upload(image if isinstance(image, str) else image.pixels).to(device)
+
+
+def image_inputs(store: ModelStore, model_id: str, req, *capabilities: str) -> tuple[LoadedModel, torch.Tensor | None, torch.Tensor]:
+    """For one-image routes: the model (404/409), its label (required by conditional models), the image."""
+    model = store.require(model_id, *capabilities)
+    return model, label_tensor(model, req.label, 1, store.device), upload_tensor(req.image, store.device)

@@ -8,7 +8,7 @@ from safetensors import safe_open
 
 from models.checkpoint import film_path
 from server.images import make_grid, to_data_url, to_png
-from server.params import StoreDep, label_tensor, upload_tensor
+from server.params import StoreDep, image_inputs
 from server.schemas import ImageRequest
 
 router = APIRouter(prefix="/api/models", tags=["gan"])
@@ -17,9 +17,7 @@ router = APIRouter(prefix="/api/models", tags=["gan"])
 @router.post("/{model_id}/discriminate")
 def discriminate_image(model_id: str, req: ImageRequest, store: StoreDep) -> dict:
     """D's score of any image: its logit and p(real), or for WGAN-GP the critic's value (no probability)."""
-    model = store.require(model_id, "discriminate")
-    labels = label_tensor(model, req.label, 1, store.device)
-    x = upload_tensor(req.image, store.device)
+    model, labels, x = image_inputs(store, model_id, req, "discriminate")
     with store.inference():
         score = float(model.module.discriminate(x, labels)[0])
     critic = model.card["config"]["loss"] == "wgan-gp"

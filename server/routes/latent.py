@@ -11,6 +11,7 @@ from server.params import (
     QueryPng,
     StoreDep,
     check_latents,
+    image_inputs,
     images_response,
     label_tensor,
     resolve_seed,
@@ -37,9 +38,7 @@ def _endpoint_latent(store: ModelStore, model: LoadedModel, end: Endpoint, label
 @router.post("/{model_id}/encode")
 def encode_image(model_id: str, req: ImageRequest, store: StoreDep) -> dict:
     """Image -> posterior q(z|x): mean and log-variance per latent dimension."""
-    model = store.require(model_id, "encode")
-    labels = label_tensor(model, req.label, 1, store.device)
-    x = upload_tensor(req.image, store.device)
+    model, labels, x = image_inputs(store, model_id, req, "encode")
     with store.inference():
         mean, logvar = model.module.encode(x, labels)
     return {"model": model.id, "latent_mean": to_list(mean[0]), "latent_logvar": to_list(logvar[0]),
@@ -64,9 +63,7 @@ def decode_latents(model_id: str, req: DecodeRequest, store: StoreDep, png: Quer
 @router.post("/{model_id}/reconstruct")
 def reconstruct_image(model_id: str, req: ImageRequest, store: StoreDep, png: QueryPng):
     """Image -> reconstruction, posterior and the ELBO split (recon and KL nats) it scores."""
-    model = store.require(model_id, "encode", "decode")
-    labels = label_tensor(model, req.label, 1, store.device)
-    x = upload_tensor(req.image, store.device)
+    model, labels, x = image_inputs(store, model_id, req, "encode", "decode")
     seed = resolve_seed(req.seed)
     with store.inference():
         out = model.module.reconstruct(x, labels, store.generator(seed))

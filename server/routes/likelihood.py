@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from models.metrics import bits_per_dim
 from models.registry import FAMILIES
-from server.params import StoreDep, label_tensor, resolve_seed, upload_tensor
+from server.params import StoreDep, image_inputs, resolve_seed
 from server.schemas import ImageRequest
 
 router = APIRouter(prefix="/api/models", tags=["likelihood"])
@@ -13,9 +13,7 @@ router = APIRouter(prefix="/api/models", tags=["likelihood"])
 @router.post("/{model_id}/log-prob")
 def log_prob_image(model_id: str, req: ImageRequest, store: StoreDep) -> dict:
     """-log p(x) in nats and bits/dim; `exact` says whether it is the likelihood itself or a bound."""
-    model = store.require(model_id, "log_prob")
-    labels = label_tensor(model, req.label, 1, store.device)
-    x = upload_tensor(req.image, store.device)
+    model, labels, x = image_inputs(store, model_id, req, "log_prob")
     seed = resolve_seed(req.seed)
     with store.inference():
         log_p = model.module.log_prob(x, labels, store.generator(seed))

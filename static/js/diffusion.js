@@ -1,9 +1,10 @@
 // Diffusion explorer: the shared controls (model, seed, class), the context every section reads,
 // keyboard shortcuts and section navigation. Each section lives in its own diffusion-*.js module.
 
-import { api, showError } from "./api.js";
+import { showError } from "./api.js";
 import { createControls } from "./controls.js";
 import { installShortcuts } from "./keys.js";
+import { loadModels, navShortcuts, pickModel } from "./page.js";
 import { createSectionNav, startWhenVisible } from "./sections.js";
 import { getString } from "./urlstate.js";
 import { createDigitSource } from "./diffusion-digit.js";
@@ -103,7 +104,6 @@ function pinSection(sec) {
 const activePlayer = () => (nav.current() === "inpaint" && sections.inpaint.player.count ? sections.inpaint.player : sections.reverse.player);
 
 function shortcuts() {
-  const jump = (keys, sec, name) => ({ keys, label: `jump to ${name}`, run: () => goTo(sec) });
   const coarse = () => Math.max(1, Math.round(sections.forward.T / 40));
   installShortcuts([
     { keys: ["Space"], label: "play / pause the frames", match: (k) => k === " ", run: () => activePlayer().toggle() },
@@ -125,40 +125,29 @@ function shortcuts() {
     { keys: ["p"], label: "inpainting: fill in", run: () => sections.inpaint.run() },
     { keys: ["c"], label: "inpainting: clear the mask", run: () => sections.inpaint.clearMask() },
     { keys: ["m"], label: "next model", run: controls.nextModel },
-    jump(["f"], "forward", "the forward process"),
-    jump(["g"], "reverse", "the reverse process (generate)"),
-    jump(["C"], "compare", "compare steps and guidance"),
-    jump(["i"], "inpaint", "inpainting"),
-    jump(["v"], "invert", "DDIM inversion"),
-    jump(["t"], "training", "the model card"),
-    { keys: ["j", "k"], label: "next / previous section", run: (e) => nav.step(e.key === "j" ? 1 : -1) },
-    { keys: ["h"], label: "home page (all families)", run: () => { window.location.href = "/"; } },
+    ...navShortcuts(nav, [
+      [["f"], "forward", "the forward process"],
+      [["g"], "reverse", "the reverse process (generate)"],
+      [["C"], "compare", "compare steps and guidance"],
+      [["i"], "inpaint", "inpainting"],
+      [["v"], "invert", "DDIM inversion"],
+      [["t"], "training", "the model card"],
+    ]),
   ]);
 }
 
 // --- start ---------------------------------------------------------------------------------------
 
 async function main() {
-  let listing;
-  try {
-    listing = await api("/api/models");
-  } catch (err) {
-    showError(null, err);
-    return;
-  }
+  const listing = await loadModels();
+  if (!listing) return;
   ctx.models = listing.models.filter((m) => m.family === "diffusion");
   if (!ctx.models.length) {
     showError(null, "No diffusion model is loaded on this server yet (GET /api/models lists none with family \"diffusion\"). "
       + "ddpm-mnist appears once its training has written checkpoints/ddpm-mnist.json and the server has restarted.");
     return;
   }
-  const wanted = getString("model", DEFAULT_MODEL);
-  ctx.model = ctx.models.find((m) => m.id === wanted) || ctx.models.find((m) => m.id === DEFAULT_MODEL) || ctx.models[0];
-  if (ctx.model.id !== wanted && getString("model")) {
-    const failed = (listing.failed || []).find((f) => f.id === wanted);
-    showError(null, `Model ${wanted} from the link is not loaded${failed ? ` (its checkpoint failed: ${failed.error})` : ""}; `
-      + `showing ${ctx.model.id} instead.`);
-  }
+  pickModel(ctx, listing.failed || [], DEFAULT_MODEL);
   controls.readUrl();
   controls.wire();
   sections = { digits: createDigitSource(ctx, { onChange: changed }) };

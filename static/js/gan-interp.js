@@ -3,7 +3,7 @@
 
 import { guarded, latest, post } from "./api.js";
 import { el } from "./images.js";
-import { createInterpView } from "./interp-view.js";
+import { createInterpView, endPicker } from "./interp-view.js";
 import { getString, setState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -40,24 +40,18 @@ export function createInterp(ctx) {
   }
 
   function picker(name) {
-    const which = name === "a" ? "start" : "end";
-    const kind = el("select", { "aria-label": `${which} kind` }, Object.entries(KINDS).map(([k, t]) => new Option(t, k)));
-    const seed = el("input", { type: "number", min: 0, max: MAX_SEED, step: 1, "aria-label": `${which} seed` });
+    const { which, kind, seed, show } = endPicker(name, { kinds: KINDS, maxSeed: MAX_SEED, capSeed: true, update });
     const dice = el("button", { type: "button", class: "ghost", title: `random ${which} seed` }, "↻ random");
     const note = el("span", { class: "muted" }, "the z on the latent sliders below");
     $(`end-${name}`).append(el("div", { class: "end-controls" }, kind, seed, dice, note));
-    kind.addEventListener("change", () => update(name, { kind: kind.value }));
-    seed.addEventListener("change", () => update(name, { seed: Math.min(MAX_SEED, Math.max(0, Math.round(Number(seed.value) || 0))) }));
     dice.addEventListener("click", () => update(name, { kind: "seed", seed: Math.floor(Math.random() * 100000) }));
-    return { kind, seed, dice, note };
+    return { show, dice, note };
   }
 
   function showPicker(name) {
     const p = pickers[name];
     const end = ends[name];
-    p.kind.value = end.kind;
-    p.seed.value = end.seed;
-    p.seed.hidden = end.kind !== "seed";
+    p.show(end);
     p.dice.hidden = end.kind !== "seed";
     p.note.hidden = end.kind !== "z";
   }

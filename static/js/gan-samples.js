@@ -1,7 +1,7 @@
 // Sample grid: 64 digits x = G(z), z ~ N(0, T²I) (POST sample, n=64), and one of them enlarged.
 
 import { guarded, latest } from "./api.js";
-import { onGridClick, setSrc } from "./images.js";
+import { onGridClick, setSrc, showZoom } from "./images.js";
 import { getNumber, setState } from "./urlstate.js";
 
 const N = 64;
@@ -16,13 +16,7 @@ export function createSamples(ctx) {
   function showCell(i) {
     if (!last) return;
     cell = i;
-    $("zoom-index").textContent = String(i + 1);
-    setSrc($("zoom-img"), last.images[i], `sample ${i + 1} of 64, enlarged`);
-    const z = last.latents[i];
-    const parts = [`seed ${last.seed}, #${i + 1}`];
-    if (last.labels) parts.push(`class ${last.labels[i]}`);
-    parts.push(`‖z‖ = ${Math.hypot(...z).toFixed(2)} (typical at T = 1: √${z.length} = ${Math.sqrt(z.length).toFixed(1)})`);
-    $("zoom-meta").textContent = parts.join(" · ");
+    showZoom(last, i, (z) => `‖z‖ = ${Math.hypot(...z).toFixed(2)} (typical at T = 1: √${z.length} = ${Math.sqrt(z.length).toFixed(1)})`);
   }
 
   const refresh = latest(async () => {

@@ -1,9 +1,10 @@
 // GAN explorer: the shared controls (model, seed, class, truncation T), the context every section
 // reads, keyboard shortcuts and section navigation. Each section lives in its own gan-*.js module.
 
-import { api, post, showError } from "./api.js";
+import { post, showError } from "./api.js";
 import { createControls } from "./controls.js";
 import { installShortcuts } from "./keys.js";
+import { loadModels, navShortcuts, pickModel } from "./page.js";
 import { createSectionNav, startWhenVisible } from "./sections.js";
 import { getString, setState } from "./urlstate.js";
 import { createSamples } from "./gan-samples.js";
@@ -82,7 +83,6 @@ const nav = createSectionNav(SECTIONS);
 const { goTo } = nav;
 
 function shortcuts() {
-  const jump = (keys, sec, name) => ({ keys, label: `jump to ${name}`, run: () => goTo(sec) });
   const ifReady = (fn) => (e) => { if (ctx.model) fn(e); };
   installShortcuts([
     { keys: ["n"], label: "new seed", run: ifReady(newSeed) },
@@ -102,15 +102,15 @@ function shortcuts() {
     { keys: ["c"], label: "clear the drawing", run: () => sections.judge?.clear() },
     { keys: ["R"], label: "let D judge a held-out real digit", run: () => sections.judge?.real() },
     { keys: ["G"], label: "let D judge a GAN sample", run: () => sections.judge?.fake() },
-    jump(["g"], "sample", "the sample grid"),
-    jump(["i"], "interp", "interpolation"),
-    jump(["s"], "sliders", "the latent sliders"),
-    jump(["f"], "film", "the training film"),
-    jump(["o"], "collapse", "mode collapse"),
-    jump(["d"], "judge", "what does D think?"),
-    jump(["a"], "cards", "all model cards"),
-    { keys: ["j", "k"], label: "next / previous section", run: (e) => nav.step(e.key === "j" ? 1 : -1) },
-    { keys: ["h"], label: "home page (all families)", run: () => { window.location.href = "/"; } },
+    ...navShortcuts(nav, [
+      [["g"], "sample", "the sample grid"],
+      [["i"], "interp", "interpolation"],
+      [["s"], "sliders", "the latent sliders"],
+      [["f"], "film", "the training film"],
+      [["o"], "collapse", "mode collapse"],
+      [["d"], "judge", "what does D think?"],
+      [["a"], "cards", "all model cards"],
+    ]),
   ]);
 }
 
@@ -125,13 +125,8 @@ function noModels(listing) {
 async function main() {
   shortcuts();
   nav.wire();
-  let listing;
-  try {
-    listing = await api("/api/models");
-  } catch (err) {
-    showError(null, err);
-    return;
-  }
+  const listing = await loadModels();
+  if (!listing) return;
   ctx.models = listing.models.filter((m) => m.family === "gan")
     .sort((a, b) => (SHIPPED.indexOf(a.id) + 1 || 99) - (SHIPPED.indexOf(b.id) + 1 || 99));
   ctx.failed = listing.failed || [];
@@ -144,13 +139,7 @@ async function main() {
     document.body.dataset.ready = "true";
     return;
   }
-  const wanted = getString("model", SHIPPED[0]);
-  ctx.model = ctx.models.find((m) => m.id === wanted) || ctx.models[0];
-  if (ctx.model.id !== wanted && getString("model")) {
-    const failed = ctx.failed.find((f) => f.id === wanted);
-    showError(null, `Model ${wanted} from the link is not loaded${failed ? ` (its checkpoint failed: ${failed.error})`
-      : SHIPPED.includes(wanted) ? " (not trained yet)" : ""}; showing ${ctx.model.id} instead.`);
-  }
+  pickModel(ctx, ctx.failed, SHIPPED[0], (wanted) => (SHIPPED.includes(wanted) ? " (not trained yet)" : ""));
   controls.readUrl();
   controls.wire();
   controls.sync();

@@ -61,6 +61,20 @@ export function onGridClick(img, pick) {
   });
 }
 
+/**
+ * Enlarge sample i of a sample response ({seed, images, latents?, labels?}) in the zoom box
+ * (#zoom-index, #zoom-img, #zoom-meta); normText(z) is the meta line's ‖z‖ part (left out without latents).
+ */
+export function showZoom(out, i, normText) {
+  document.getElementById("zoom-index").textContent = String(i + 1);
+  setSrc(document.getElementById("zoom-img"), out.images[i], `sample ${i + 1} of 64, enlarged`);
+  const z = out.latents?.[i];
+  const parts = [`seed ${out.seed}, #${i + 1}`];
+  if (out.labels) parts.push(`class ${out.labels[i]}`);
+  if (z) parts.push(normText(z));
+  document.getElementById("zoom-meta").textContent = parts.join(" · ");
+}
+
 /** 10 label colours, distinguishable on black digits and white paper (Trubetskoy's palette, brightened). */
 export const LABEL_COLORS = [
   "#e6194b", "#3cb44b", "#ffe119", "#4f7dff", "#f58231",

@@ -2,7 +2,7 @@
 // highlighted method on top) and the ‖z_t‖ chart of both paths. The ends and requests stay per page.
 
 import { lineChart } from "./chart.js";
-import { fillStrip } from "./images.js";
+import { el, fillStrip } from "./images.js";
 import { getNumber, getString, setState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -57,4 +57,26 @@ export function createInterpView({ maxSteps, chart, onSteps }) {
   setMethod(method);
 
   return { steps: () => steps, show, toggleMethod: () => setMethod(method === "lerp" ? "slerp" : "lerp") };
+}
+
+/**
+ * The part of an interpolation end picker both pages share: the kind select (kinds: {value: text})
+ * and the seed input, shown for kind "seed". update(name, change) applies a change; capSeed: typed
+ * seeds above maxSeed become maxSeed. show(end) puts an end's kind and seed into the controls.
+ */
+export function endPicker(name, { kinds, maxSeed, capSeed = false, update }) {
+  const which = name === "a" ? "start" : "end";
+  const kind = el("select", { "aria-label": `${which} kind` }, Object.entries(kinds).map(([k, text]) => new Option(text, k)));
+  const seed = el("input", { type: "number", min: 0, max: maxSeed, step: 1, "aria-label": `${which} seed` });
+  kind.addEventListener("change", () => update(name, { kind: kind.value }));
+  seed.addEventListener("change", () => {
+    const value = Math.max(0, Math.round(Number(seed.value) || 0));
+    update(name, { seed: capSeed ? Math.min(maxSeed, value) : value });
+  });
+  function show(end) {
+    kind.value = end.kind;
+    seed.value = end.seed;
+    seed.hidden = end.kind !== "seed";
+  }
+  return { which, kind, seed, show };
 }

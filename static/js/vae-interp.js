@@ -3,7 +3,7 @@
 
 import { api, guarded, latest, post } from "./api.js";
 import { digit, el } from "./images.js";
-import { createInterpView } from "./interp-view.js";
+import { createInterpView, endPicker } from "./interp-view.js";
 import { getString, setState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -48,24 +48,17 @@ export function createInterp(ctx) {
   }
 
   function picker(name) {
-    const box = $(`end-${name}`);
-    const kind = el("select", { "aria-label": `${name === "a" ? "start" : "end"} kind` },
-      Object.entries(KINDS).map(([k, text]) => new Option(text, k)));
-    const seed = el("input", { type: "number", min: 0, max: 4294967295, step: 1, "aria-label": `${name === "a" ? "start" : "end"} seed` });
+    const { kind, seed, show } = endPicker(name, { kinds: KINDS, maxSeed: 4294967295, update });
     const gallery = el("div", { class: "gallery", role: "group", "aria-label": "held-out digits" });
     const note = el("p", { class: "muted" }, "Uses the digit on the drawing canvas below.");
-    box.append(el("div", { class: "end-controls" }, kind, seed), gallery, note);
-    kind.addEventListener("change", () => update(name, { kind: kind.value }));
-    seed.addEventListener("change", () => update(name, { seed: Math.max(0, Math.round(Number(seed.value) || 0)) }));
-    return { kind, seed, gallery, note };
+    $(`end-${name}`).append(el("div", { class: "end-controls" }, kind, seed), gallery, note);
+    return { show, gallery, note };
   }
 
   function showPicker(name) {
     const p = pickers[name];
     const end = ends[name];
-    p.kind.value = end.kind;
-    p.seed.value = end.seed;
-    p.seed.hidden = end.kind !== "seed";
+    p.show(end);
     p.gallery.hidden = end.kind !== "held";
     p.note.hidden = end.kind !== "draw";
     p.gallery.querySelectorAll("button").forEach((b, i) => b.setAttribute("aria-pressed", String(i === end.index)));

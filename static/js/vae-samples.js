@@ -1,7 +1,7 @@
 // Sample grid: 64 digits from the prior (POST sample, n=64), and one of them enlarged.
 
 import { guarded, latest, post } from "./api.js";
-import { onGridClick, setSrc } from "./images.js";
+import { onGridClick, setSrc, showZoom } from "./images.js";
 import { getNumber, setState } from "./urlstate.js";
 
 const N = 64;
@@ -17,14 +17,7 @@ export function createSamples(ctx) {
   function showCell(i) {
     if (!last) return;
     cell = i;
-    $("zoom-index").textContent = String(i + 1);
-    setSrc($("zoom-img"), last.images[i], `sample ${i + 1} of 64, enlarged`);
-    const z = last.latents?.[i];
-    const norm = z ? Math.hypot(...z) : null;
-    const parts = [`seed ${last.seed}, #${i + 1}`];
-    if (last.labels) parts.push(`class ${last.labels[i]}`);
-    if (norm !== null) parts.push(`‖z‖ = ${norm.toFixed(2)} (√d = ${Math.sqrt(z.length).toFixed(2)})`);
-    $("zoom-meta").textContent = parts.join(" · ");
+    showZoom(last, i, (z) => `‖z‖ = ${Math.hypot(...z).toFixed(2)} (√d = ${Math.sqrt(z.length).toFixed(2)})`);
   }
 
   const refresh = latest(async () => {

@@ -1,9 +1,10 @@
 // VAE explorer: the shared controls (model, seed, class, temperature), the context every section
 // reads, keyboard shortcuts, and section navigation. Each section lives in its own vae-*.js module.
 
-import { api, post, showError } from "./api.js";
+import { post, showError } from "./api.js";
 import { createControls } from "./controls.js";
 import { installShortcuts } from "./keys.js";
+import { loadModels, navShortcuts, pickModel } from "./page.js";
 import { createSectionNav, startWhenVisible } from "./sections.js";
 import { getString, setState } from "./urlstate.js";
 import { createSamples } from "./vae-samples.js";
@@ -76,7 +77,6 @@ const nav = createSectionNav(SECTIONS);
 const { goTo } = nav;
 
 function shortcuts() {
-  const jump = (keys, sec, name) => ({ keys, label: `jump to ${name}`, run: () => goTo(sec) });
   installShortcuts([
     { keys: ["n"], label: "new seed", run: newSeed },
     { keys: ["t", "T"], label: "temperature down / up (by 0.1)",
@@ -89,39 +89,28 @@ function shortcuts() {
     { keys: ["z"], label: "set all sliders to 0 (the prior mean)", run: () => sections.sliders.zero() },
     { keys: ["l"], label: "toggle lerp / slerp highlight", run: () => sections.interp.toggleMethod() },
     { keys: ["c"], label: "clear the drawing", run: () => sections.draw.clear() },
-    jump(["g"], "sample", "the sample grid"),
-    jump(["s"], "sliders", "the latent sliders"),
-    jump(["i"], "interp", "interpolation"),
-    jump(["p"], "map", "the 2-D latent map (plane)"),
-    jump(["d"], "draw", "the drawing canvas"),
-    jump(["b"], "beta", "the β comparison"),
-    { keys: ["j", "k"], label: "next / previous section", run: (e) => nav.step(e.key === "j" ? 1 : -1) },
-    { keys: ["h"], label: "home page (all families)", run: () => { window.location.href = "/"; } },
+    ...navShortcuts(nav, [
+      [["g"], "sample", "the sample grid"],
+      [["s"], "sliders", "the latent sliders"],
+      [["i"], "interp", "interpolation"],
+      [["p"], "map", "the 2-D latent map (plane)"],
+      [["d"], "draw", "the drawing canvas"],
+      [["b"], "beta", "the β comparison"],
+    ]),
   ]);
 }
 
 async function main() {
   shortcuts();
   nav.wire();
-  let listing;
-  try {
-    listing = await api("/api/models");
-  } catch (err) {
-    showError(null, err);
-    return;
-  }
+  const listing = await loadModels();
+  if (!listing) return;
   ctx.models = listing.models.filter((m) => m.family === "vae");
   if (!ctx.models.length) {
     showError(null, "No VAE model is loaded on this server yet (GET /api/models lists none with family \"vae\").");
     return;
   }
-  const wanted = getString("model", "vae-mnist");
-  ctx.model = ctx.models.find((m) => m.id === wanted) || ctx.models.find((m) => m.id === "vae-mnist") || ctx.models[0];
-  if (ctx.model.id !== wanted && getString("model")) {
-    const failed = (listing.failed || []).find((f) => f.id === wanted);
-    showError(null, `Model ${wanted} from the link is not loaded${failed ? ` (its checkpoint failed: ${failed.error})` : ""}; `
-      + `showing ${ctx.model.id} instead.`);
-  }
+  pickModel(ctx, listing.failed || [], "vae-mnist");
   controls.readUrl();
   controls.wire();
   controls.sync();

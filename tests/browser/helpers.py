@@ -18,3 +18,22 @@ def grid_src(page: Page, key: str) -> str:
     grid = page.locator(f'#sample-grid[data-key="{key}"]')
     expect(grid).to_have_attribute("src", PNG)
     return grid.get_attribute("src")
+
+
+SEVEN = [[(70, 60), (210, 60), (180, 120), (150, 180), (125, 240)]]
+"""Strokes of a "7" on the 280 x 280 drawing pad (one list of points per stroke)."""
+
+
+def draw(page: Page, strokes: list[list[tuple[int, int]]], pad: str = "#pad") -> None:
+    """Draw `strokes` (points in 280 x 280 pad units) on the pad with the mouse, the pad first
+    scrolled to the middle of the viewport (clear of the sticky toolbar)."""
+    canvas = page.locator(pad)
+    canvas.evaluate("el => el.scrollIntoView({block: 'center'})")
+    box = canvas.bounding_box()
+    scale = box["width"] / 280
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=6)
+        page.mouse.up()

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import PNG, grid_src, query
+from tests.browser.helpers import PNG, SEVEN, draw, grid_src, query
 
 MODEL = "dcgan-mnist"
 
@@ -68,16 +68,7 @@ def test_scrubbing_the_film_chart_shows_the_nearest_frame(page: Page, live_serve
 def test_drawing_gets_a_score_from_the_discriminator(page: Page, live_server: str):
     page.goto(f"{live_server}/gan?model={MODEL}&sec=judge")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
-    pad = page.locator("#pad")
-    pad.evaluate("el => el.scrollIntoView({block: 'center'})")
-    box = pad.bounding_box()
-    scale = box["width"] / 280
-    stroke = [(70, 60), (210, 60), (180, 120), (150, 180), (125, 240)]  # a "7"
-    page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
-    page.mouse.down()
-    for x, y in stroke[1:]:
-        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=6)
-    page.mouse.up()
+    draw(page, SEVEN)
     score = page.locator("#judge-score")
     expect(score).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
     p_real = float(score.inner_text().rstrip("%"))

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import PNG, grid_src, query
+from tests.browser.helpers import PNG, SEVEN, draw, grid_src, query
 
 
 def test_home_lists_vae_models_and_shows_a_live_sample(page: Page, live_server: str):
@@ -26,16 +26,7 @@ def test_home_lists_vae_models_and_shows_a_live_sample(page: Page, live_server: 
 def test_drawing_shows_reconstruction_and_elbo(page: Page, live_server: str):
     page.goto(f"{live_server}/vae?model=vae-mnist&sec=draw")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
-    pad = page.locator("#pad")
-    pad.evaluate("el => el.scrollIntoView({block: 'center'})")  # clear of the sticky toolbar
-    box = pad.bounding_box()
-    scale = box["width"] / 280
-    stroke = [(70, 60), (210, 60), (180, 120), (150, 180), (125, 240)]  # a "7"
-    page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
-    page.mouse.down()
-    for x, y in stroke[1:]:
-        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=6)
-    page.mouse.up()
+    draw(page, SEVEN)
     expect(page.locator("#draw-recon")).to_have_attribute("src", PNG)
     expect(page.locator("#draw-input")).to_have_attribute("src", PNG)
     expect(page.locator("#elbo-text")).to_contain_text("nats")

@@ -71,10 +71,12 @@ def test_permalink_restores_the_same_grid(page: Page, live_server: str):
 
     page.goto("about:blank")
     page.goto(permalink)
-    assert page.locator("#model").input_value() == model
-    assert page.locator("#seed").input_value() == "1234"
+    expect(page.locator("body[data-ready=true]")).to_be_attached()  # controls are filled from /api/models
+    expect(page.locator("#model")).to_have_value(model)
+    expect(page.locator("#seed")).to_have_value("1234")
     assert grid_src(page, key) == src
     page.reload()
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
     assert grid_src(page, key) == src
     # a different seed is a different picture (the comparison above can fail)
     page.fill("#seed", "1235")

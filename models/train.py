@@ -98,68 +98,84 @@ def _film_frame(model, seed: int) -> torch.Tensor:
     return (images.clamp(0, 1) * 255).round().to(torch.uint8)[:, 0]
 
 
+def _start_or_resume(model, optimizers, cfg: FitConfig, state_path: Path) -> dict:
+    """Fresh loop counters, or the ones saved in `state_path` (same settings; more epochs are allowed)."""
+    meta = {"epoch": 0, "history": [], "seconds": 0.0, "steps": 0, "steps_log": [], "film_epochs": [], "fit": asdict(cfg)}
+    if not state_path.exists():
+        return meta
+    saved = load_training_state(state_path, model, optimizers)
+    if {**asdict(cfg), **saved["fit"], "epochs": cfg.epochs} != asdict(cfg):
+        raise SystemExit(f"{state_path} was made with {saved['fit']}; delete it to start afresh")
+    for opt in optimizers:  # states from before initial_lr was recorded
+        for group in opt.param_groups:
+            group.setdefault("initial_lr", cfg.lr)
+    log.info("resuming from epoch %d", saved["epoch"])
+    return meta | saved | {"fit": asdict(cfg)}
+
+
+def _train_epoch(model, optimizers, cfg: FitConfig, epoch: int, meta: dict, augment) -> dict[str, float]:
+    """One seeded pass over the train split (a resumed epoch replays exactly); returns mean logs."""
+    train = load_digits("train")
+    for opt in optimizers:  # cosine decay by epoch: settles the final weights, resumes exactly
+        for group in opt.param_groups:
+            group["lr"] = group["initial_lr"] * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
+    g = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+    torch.manual_seed(cfg.seed * 100_003 + epoch)
+    sums: dict[str, float] = defaultdict(float)
+    model.train()
+    batches = torch.randperm(len(train.labels), generator=g).split(cfg.batch_size)
+    for i, idx in enumerate(tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, mininterval=1.0)):
+        x, y = train.images[idx], train.labels[idx]
+        x = augment(x, g) if augment else x
+        if hasattr(model, "training_step"):  # e.g. a GAN's two players
+            logs = model.training_step(x, y, optimizers)
+        else:
+            logs = _single_loss_step(model, x, y, optimizers[0], cfg.grad_clip)
+        if hasattr(model, "after_step"):  # e.g. EMA weights
+            model.after_step()
+        for k, v in logs.items():
+            sums[k] += v * len(idx)
+        if cfg.log_every and (meta["steps"] + i) % cfg.log_every == 0:
+            meta["steps_log"].append({"step": meta["steps"] + i, **{k: round(v, 5) for k, v in logs.items()}})
+    meta["steps"] += len(batches)
+    return {k: v / len(train.labels) for k, v in sums.items()}
+
+
+def _add_film_frame(model, cfg: FitConfig, film: torch.Tensor | None, path: Path, meta: dict) -> torch.Tensor:
+    """Append this epoch's fixed-seed samples to the film and write it at once (so resume finds it)."""
+    model.eval()
+    frame = _film_frame(model, cfg.seed)[None]
+    film = frame if film is None else torch.cat([film, frame])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({"frames": film}, path)
+    meta["film_epochs"].append(meta["epoch"])
+    return film
+
+
 def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
         augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None) -> FitResult:
     """Train on the train split, log train and held-out terms per epoch (and every `log_every` steps),
     film fixed-seed samples every `film_every` epochs, and checkpoint the whole state every epoch."""
-    train, heldout = load_digits("train"), load_digits("heldout")
     optimizers = _optimizers(model, cfg.lr)
+    meta = _start_or_resume(model, optimizers, cfg, state_path)
     film_path = state_path.with_name(state_path.name.split(".")[0] + ".film.safetensors")
-    meta = {"epoch": 0, "history": [], "seconds": 0.0, "steps": 0, "steps_log": [], "film_epochs": [], "fit": asdict(cfg)}
-    if state_path.exists():
-        saved = load_training_state(state_path, model, optimizers)
-        if {**asdict(cfg), **saved["fit"], "epochs": cfg.epochs} != asdict(cfg):  # more epochs = train longer
-            raise SystemExit(f"{state_path} was made with {saved['fit']}; delete it to start afresh")
-        meta |= saved | {"fit": asdict(cfg)}
-        for opt in optimizers:  # states from before initial_lr was recorded
-            for group in opt.param_groups:
-                group.setdefault("initial_lr", cfg.lr)
-        log.info("resuming from epoch %d", meta["epoch"])
+    filming = bool(cfg.film_every) and hasattr(model, "sample")
     film = load_file(str(film_path))["frames"] if meta["film_epochs"] and film_path.exists() else None
-    if cfg.film_every and hasattr(model, "sample") and film is None:  # frame 0: where training starts
-        model.eval()
-        film = _film_frame(model, cfg.seed)[None]
-        meta["film_epochs"].append(0)
+    if filming and film is None:  # frame 0: where training starts
+        meta["film_epochs"] = []
+        film = _add_film_frame(model, cfg, None, film_path, meta)
     for epoch in range(meta["epoch"], cfg.epochs):
-        for opt in optimizers:  # cosine decay by epoch: settles the final weights, resumes exactly
-            for group in opt.param_groups:
-                group["lr"] = group["initial_lr"] * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
-        g = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)  # resume replays the same epoch
-        torch.manual_seed(cfg.seed * 100_003 + epoch)
-        start, sums = time.perf_counter(), defaultdict(float)
-        model.train()
-        batches = torch.randperm(len(train.labels), generator=g).split(cfg.batch_size)
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, mininterval=1.0)
-        for i, idx in enumerate(bar):
-            x, y = train.images[idx], train.labels[idx]
-            x = augment(x, g) if augment else x
-            if hasattr(model, "training_step"):
-                logs = model.training_step(x, y, optimizers)
-            else:
-                logs = _single_loss_step(model, x, y, optimizers[0], cfg.grad_clip)
-            if hasattr(model, "after_step"):  # e.g. EMA weights
-                model.after_step()
-            for k, v in logs.items():
-                sums[k] += v * len(idx)
-            if cfg.log_every and (meta["steps"] + i) % cfg.log_every == 0:
-                meta["steps_log"].append({"step": meta["steps"] + i, **{k: round(v, 5) for k, v in logs.items()}})
-            bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
+        start = time.perf_counter()
+        train_logs = _train_epoch(model, optimizers, cfg, epoch, meta, augment)
         model.eval()
-        record = {"epoch": epoch + 1, "train": {k: v / len(train.labels) for k, v in sums.items()},
-                  "heldout": _mean_logs(model, heldout)}
+        record = {"epoch": epoch + 1, "train": train_logs, "heldout": _mean_logs(model, load_digits("heldout"))}
         meta["history"].append(record)
-        meta.update(epoch=epoch + 1, seconds=meta["seconds"] + time.perf_counter() - start,
-                    steps=meta["steps"] + len(batches))
-        if cfg.film_every and hasattr(model, "sample") and ((epoch + 1) % cfg.film_every == 0 or epoch + 1 == cfg.epochs):
-            frame = _film_frame(model, cfg.seed)[None]
-            film = frame if film is None else torch.cat([film, frame])
-            film_path.parent.mkdir(parents=True, exist_ok=True)
-            save_file({"frames": film}, film_path)
-            meta["film_epochs"].append(epoch + 1)
+        meta.update(epoch=epoch + 1, seconds=meta["seconds"] + time.perf_counter() - start)
+        if filming and ((epoch + 1) % cfg.film_every == 0 or epoch + 1 == cfg.epochs):
+            film = _add_film_frame(model, cfg, film, film_path, meta)
         save_training_state(state_path, model, optimizers, meta)
         log.info("epoch %d: train %s held-out %s", epoch + 1, record["train"], record["heldout"])
-    return FitResult(meta["history"], meta["seconds"], meta["steps"], meta["steps_log"],
-                     film, meta["film_epochs"])
+    return FitResult(meta["history"], meta["seconds"], meta["steps"], meta["steps_log"], film, meta["film_epochs"])
 
 
 def random_shift(x: torch.Tensor, g: torch.Generator, pixels: int = 2) -> torch.Tensor:

@@ -66,3 +66,13 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
     assert [h["epoch"] for h in result.history] == [1, 2]
     for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_the_training_film_survives_an_interruption(tmp_path):
+    """Frame 0 is the untrained model; a resumed run appends to the film instead of restarting it."""
+    cfg = FitConfig(epochs=1, batch_size=1024, seed=1, film_every=1)
+    torch.manual_seed(0)
+    fit(VAE(TINY), cfg, tmp_path / "m.state.safetensors")
+    result = fit(VAE(TINY), FitConfig(**{**asdict(cfg), "epochs": 2}), tmp_path / "m.state.safetensors")
+    assert result.film_epochs == [0, 1, 2] and result.film.shape == (3, 64, 28, 28)
+    assert result.film.dtype == torch.uint8 and not torch.equal(result.film[0], result.film[2])

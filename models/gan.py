@@ -105,9 +105,13 @@ class GAN(nn.Module):
             labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
         return {"images": self.generator(z, labels), "latents": z, "labels": labels}
 
-    def discriminate(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """D's score of images: a logit (sigmoid = p(real)) or, for WGAN-GP, the critic's value."""
-        return self.discriminator(x, labels)
+    def discriminate(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict:
+        """D's verdict per image: the raw score, and p(real) = sigmoid(logit) unless D is a WGAN critic,
+        whose value is unbounded and no probability."""
+        score = self.discriminator(x, labels)
+        critic = self.config.loss == "wgan-gp"
+        return {"score": score, "p_real": None if critic else torch.sigmoid(score),
+                "kind": "critic value (higher = more real)" if critic else "logit of p(real)"}
 
     def _labels(self, labels):
         return labels if self.num_classes else None

@@ -2,7 +2,6 @@
 
 import json
 
-import torch
 from fastapi import APIRouter, HTTPException
 from safetensors import safe_open
 
@@ -19,10 +18,10 @@ def discriminate_image(model_id: str, req: ImageRequest, store: StoreDep) -> dic
     """D's score of any image: its logit and p(real), or for WGAN-GP the critic's value (no probability)."""
     model, labels, x = image_inputs(store, model_id, req, "discriminate")
     with store.inference():
-        score = float(model.module.discriminate(x, labels)[0])
-    critic = model.card["config"]["loss"] == "wgan-gp"
-    return {"model": model.id, "score": score, "p_real": None if critic else float(torch.sigmoid(torch.tensor(score))),
-            "kind": "critic value (higher = more real)" if critic else "logit of p(real)",
+        verdict = model.module.discriminate(x, labels)
+    p_real = verdict["p_real"]
+    return {"model": model.id, "score": float(verdict["score"][0]),
+            "p_real": None if p_real is None else float(p_real[0]), "kind": verdict["kind"],
             "input": to_data_url(to_png(x[0]))}
 
 

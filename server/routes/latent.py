@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 from models.data import load_digits
 from models.latent import INTERPOLATIONS, plane_grid, traverse
 from models.registry import LoadedModel
-from server.images import image_urls, to_data_url, to_png
+from server.images import image_urls, make_grid, to_data_url, to_png
 from server.params import (
     QueryPng,
     StoreDep,
@@ -119,7 +119,7 @@ def map_latent_plane(model_id: str, req: LatentMapRequest, store: StoreDep, png:
         tiles = model.module.decode(plane_grid(req.grid, req.extent, model.latent_dim).to(store.device), labels)
         held_labels = heldout.labels.to(store.device) if labels is not None else None
         means = model.module.encode(heldout.images.to(store.device), held_labels)[0]
-    image = tiles.reshape(req.grid, req.grid, 28, 28).permute(0, 2, 1, 3).reshape(1, req.grid * 28, req.grid * 28)
+    image = make_grid(tiles, per_row=req.grid, gap=0)  # (1, grid*28, grid*28), row 0 = top of the plane
     if png or req.format == "png":
         return images_response(image[None], True)
     points = [{"x": x, "y": y, "label": int(lab)} for (x, y), lab in zip(to_list(means[:, :2], 3), heldout.labels)]

@@ -29,7 +29,9 @@ def test_shapes_and_range():
     out = gan.sample(5, torch.Generator().manual_seed(0))
     assert out["images"].shape == (5, 1, 28, 28) and out["latents"].shape == (5, 8) and len(out["labels"]) == 5
     assert 0 <= out["images"].min() and out["images"].max() <= 1
-    assert gan.discriminate(out["images"], out["labels"]).shape == (5,)
+    verdict = gan.discriminate(out["images"], out["labels"])
+    assert verdict["score"].shape == (5,) and torch.allclose(verdict["p_real"], torch.sigmoid(verdict["score"]))
+    assert tiny(loss="wgan-gp").discriminate(out["images"])["p_real"] is None
 
 
 def test_gradient_penalty_of_a_linear_critic_is_known():

@@ -1,6 +1,7 @@
 """GANs for 28x28 digits: DCGAN networks (Radford et al. 2016) trained with the minimax or
 non-saturating loss (Goodfellow et al. 2014) or as WGAN-GP (Gulrajani et al. 2017); class
-conditioning by a label embedding in G and a projection discriminator (Miyato & Koyama 2018)."""
+conditioning by a one-hot label beside z in G (Mirza & Osindero 2014) and a projection discriminator
+(Miyato & Koyama 2018); samples come from an EMA of G's weights."""
 
 from dataclasses import dataclass
 
@@ -8,7 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.ema import frozen_copy, update_ema
+
 LOSSES = ("minimax", "nonsaturating", "wgan-gp")
+_EMA_KEYS = ("generator_ema.", "ema_steps")
 
 
 @dataclass
@@ -24,6 +28,7 @@ class GANConfig:
     g_steps: int = 1  # G updates per round: > 1 lets G chase D's current favourite, the textbook path to collapse
     d_lr_scale: float = 1.0  # D's learning rate relative to G's: > 1 makes an over-strong D
     betas: tuple[float, float] = (0.5, 0.999)
+    ema_decay: float = 0.0  # > 0: sample from an EMA of G's weights, which averages out G's chase of D
 
 
 class Generator(nn.Module):
@@ -33,9 +38,9 @@ class Generator(nn.Module):
     def __init__(self, c: GANConfig):
         super().__init__()
         w = c.g_width
-        self.label_emb = nn.Embedding(c.num_classes, c.latent_dim) if c.num_classes else None
+        self.num_classes = c.num_classes
         self.net = nn.Sequential(
-            nn.Linear(c.latent_dim, 2 * w * 49), nn.BatchNorm1d(2 * w * 49), nn.ReLU(),
+            nn.Linear(c.latent_dim + c.num_classes, 2 * w * 49), nn.BatchNorm1d(2 * w * 49), nn.ReLU(),
             nn.Unflatten(1, (2 * w, 7, 7)),
             nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.BatchNorm2d(w), nn.ReLU(),  # (B, w, 14, 14)
             nn.ConvTranspose2d(w, w // 2, 4, 2, 1), nn.BatchNorm2d(w // 2), nn.ReLU(),  # (B, w/2, 28, 28)
@@ -43,8 +48,8 @@ class Generator(nn.Module):
         )
 
     def forward(self, z, labels=None):
-        if self.label_emb is not None:
-            z = z * self.label_emb(labels)  # multiplicative conditioning: each class reshapes the whole z
+        if self.num_classes:
+            z = torch.cat([z, F.one_hot(labels, self.num_classes).to(z.dtype)], 1)
         return self.net(z)
 
 
@@ -80,6 +85,34 @@ class GAN(nn.Module):
         self.config = config
         self.generator = Generator(config)
         self.discriminator = Discriminator(config)
+        if config.ema_decay:
+            self.generator_ema = frozen_copy(self.generator, lambda: Generator(config))
+            self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
+
+    @property
+    def sampling_generator(self) -> nn.Module:
+        """The generator samples are drawn with: G's EMA when one is kept."""
+        return self.generator_ema if self.config.ema_decay else self.generator
+
+    @torch.no_grad()
+    def after_step(self) -> None:
+        if self.config.ema_decay:
+            self.ema_steps += 1
+            update_ema(self.generator_ema, self.generator, self.ema_steps.item(), self.config.ema_decay)
+
+    def load_pretrained(self, state: dict[str, torch.Tensor]) -> None:
+        """Start from another GAN's weights (e.g. to provoke a failure in a healthy one, or to train a
+        shipped one further). G and D must match exactly; an EMA copy restarts at the loaded G."""
+        own = {k: v for k, v in state.items() if not k.startswith(_EMA_KEYS)}
+        try:
+            missing, unexpected = self.load_state_dict(own, strict=False)
+        except RuntimeError as e:  # a tensor of the wrong shape
+            raise ValueError(f"weights do not fit this GAN: {e}") from e
+        missing = [k for k in missing if not k.startswith(_EMA_KEYS)]
+        if missing or unexpected:
+            raise ValueError(f"weights do not fit this GAN: missing {missing[:3]}, unexpected {unexpected[:3]}")
+        if self.config.ema_decay:
+            self.generator_ema.load_state_dict(self.generator.state_dict())
 
     @property
     def num_classes(self) -> int:
@@ -96,14 +129,14 @@ class GAN(nn.Module):
         return temperature * torch.randn(n, self.config.latent_dim, generator=generator, device=generator.device)
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.generator(z, labels)
+        return self.sampling_generator(z, labels)
 
     def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
                temperature: float = 1.0) -> dict[str, torch.Tensor]:
         z = self.sample_latents(n, generator, temperature)
         if self.num_classes and labels is None:
             labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
-        return {"images": self.generator(z, labels), "latents": z, "labels": labels}
+        return {"images": self.sampling_generator(z, labels), "latents": z, "labels": labels}
 
     def discriminate(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict:
         """D's verdict per image: the raw score, and p(real) = sigmoid(logit) unless D is a WGAN critic,

@@ -31,7 +31,7 @@ def _vae_capabilities(config: dict) -> set[str]:
 
 
 def _diffusion_capabilities(config: dict) -> set[str]:
-    caps = {"sample", "trajectory", "noise", "inpaint", "invert"}
+    caps = {"sample", "trajectory", "noise", "inpaint", "invert", "log_prob"}
     if config["unet"].get("num_classes", 0):
         caps.add("conditional")
     return caps

@@ -23,7 +23,6 @@ from models.checkpoint import (
     code_version,
     film_path,
     load_training_state,
-    load_weights,
     save_checkpoint,
     save_training_state,
     weights_path,
@@ -246,25 +245,22 @@ def train_diffusion(args) -> None:
     _save(args, model, card, result)
 
 
-def _init_from(args, model: torch.nn.Module) -> None:
-    """Start from another shipped checkpoint's weights (e.g. to provoke a failure in a healthy model)."""
-    if args.init_from:
-        load_weights(model, weights_path(Path(args.out), args.init_from))
-
-
 def train_gan(args) -> None:
     wgan = args.loss == "wgan-gp"
     config = GANConfig(latent_dim=args.latent_dim, loss=args.loss, num_classes=10 if args.conditional else 0,
                        label_smoothing=args.label_smoothing, n_critic=args.n_critic or (5 if wgan else 1),
-                       d_lr_scale=args.d_lr_scale, betas=(0.0, 0.9) if wgan else (0.5, 0.999), g_steps=args.g_steps)
+                       d_lr_scale=args.d_lr_scale, betas=(0.0, 0.9) if wgan else (0.5, 0.999), g_steps=args.g_steps,
+                       ema_decay=args.ema_decay)
     torch.manual_seed(args.seed)
     model = GAN(config)
-    _init_from(args, model)
+    if args.init_from:
+        model.load_pretrained(load_file(str(weights_path(Path(args.out), args.init_from))))
     result = fit(model, _fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
     kind = "class-conditional " if args.conditional else ""
     description = (f"DCGAN-style {kind}GAN, {config.loss} loss, latent {config.latent_dim}, n_critic {config.n_critic}, "
                    f"G steps per round {config.g_steps}, "
-                   f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}"
+                   f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}, "
+                   + (f"samples from an EMA ({config.ema_decay:g}) of G" if config.ema_decay else "samples from G itself")
                    + (f", started from {args.init_from}." if args.init_from else "."))
     _save(args, model, _card(args, "gan", asdict(config), result, description), result)
 
@@ -290,7 +286,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--n-critic", type=int, default=0, help="D steps per G step (default 5 for wgan-gp, else 1)")
     p.add_argument("--d-lr-scale", type=float, default=1.0)
     p.add_argument("--g-steps", type=int, default=1, help="G steps per D round (> 1 provokes mode collapse)")
-    p.add_argument("--init-from", default="", help="start from this checkpoint's weights (same architecture)")
+    p.add_argument("--init-from", default="", help="start a GAN from this checkpoint's weights (same architecture)")
+    p.add_argument("--ema-decay", type=float, default=0.999, help="GAN: sample from an EMA of G (0 = from G itself)")
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])

@@ -8,8 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.diffusion.elbo import variational_bound
 from models.diffusion.sampling import denoise, make_sampler
 from models.diffusion.schedules import SCHEDULES, alpha_bars
+from models.ema import frozen_copy, update_ema
 from models.unet import UNet, UNetConfig
 
 
@@ -27,9 +29,7 @@ class Diffusion(nn.Module):
         super().__init__()
         self.config = config
         self.net = UNet(UNetConfig(**{**config.unet, "channels": tuple(config.unet["channels"])}))
-        self.ema = UNet(self.net.config)  # the weights samples are drawn with
-        self.ema.load_state_dict(self.net.state_dict())
-        self.ema.requires_grad_(False)
+        self.ema = frozen_copy(self.net, lambda: UNet(self.net.config))  # the weights samples are drawn with
         betas = SCHEDULES[config.schedule](config.timesteps)
         self.register_buffer("betas", betas.float(), persistent=False)
         self.register_buffer("alpha_bar", alpha_bars(betas).float(), persistent=False)
@@ -57,11 +57,8 @@ class Diffusion(nn.Module):
 
     @torch.no_grad()
     def after_step(self) -> None:
-        """EMA of the weights, with the usual warm-up so early averages are not stuck at init."""
         self.ema_steps += 1
-        decay = min(self.config.ema_decay, (1 + self.ema_steps.item()) / (10 + self.ema_steps.item()))
-        for e, p in zip(self.ema.parameters(), self.net.parameters()):
-            e.lerp_(p, 1 - decay)
+        update_ema(self.ema, self.net, self.ema_steps.item(), self.config.ema_decay)
 
     def eps(self, x_t: torch.Tensor, t: int, labels: torch.Tensor | None, guidance: float = 0.0) -> torch.Tensor:
         """Classifier-free guided noise prediction with the EMA network:
@@ -83,6 +80,26 @@ class Diffusion(nn.Module):
         sampler = make_sampler("ddim", self.alpha_bar, steps)
         *_, last = denoise(self, sampler, x_T, labels, guidance if labels is not None else 0.0, generator)
         return {"images": (last.x_t + 1) / 2, "labels": labels}
+
+    log_prob_method = "DDPM variational bound over all T steps, one noise draw per step (Ho et al. 2020, eq. 5)"
+
+    def log_prob(self, x: torch.Tensor, labels: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A lower bound on log p(x | y) per image (nats), or on log p(x) with the null class when no
+        label is given; x in [0, 1] on the 256 pixel levels."""
+        return -self.variational_bound(x, labels, generator)["total"]
+
+    def variational_bound(self, x: torch.Tensor, labels: torch.Tensor | None = None,
+                          generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """The bound's terms per image (nats): prior, sum of per-step KLs, decoder, total."""
+        generator = generator or torch.Generator(device=x.device).manual_seed(0)
+        x0 = (x * 255).round() / 255 * 2 - 1  # snap onto the 256 levels the decoder assigns mass to
+        betas = SCHEDULES[self.config.schedule](self.config.timesteps)  # float64: the KLs sum 1000 small terms
+        terms = []
+        for i in range(len(x0)):
+            label = self.num_classes if labels is None else int(labels[i])
+            predict = (lambda x_t, t, label=label: self.ema(x_t, t, torch.full_like(t, label) if self.num_classes else None))
+            terms.append(variational_bound(predict, x0[i:i + 1], betas, generator))
+        return {k: torch.cat([t[k] for t in terms]).float() for k in terms[0]}
 
     @torch.no_grad()
     def mse_by_timestep(self, x: torch.Tensor, labels: torch.Tensor, timesteps: list[int], seed: int = 0) -> list[dict]:

@@ -104,13 +104,14 @@ export function errorBarChart(container, means, stds, { width = 640, height = 30
  * Line chart: series = [{name, color, dash?, points: [[x, y], ...]}]. A legend is drawn under it.
  */
 export function lineChart(container, series, { width = 560, height = 260, xLabel = "", yLabel = "",
-  label = "line chart", yMin = null, refLine = null } = {}) {
+  label = "line chart", yMin = null, refLine = null, xLog = false } = {}) {
   const legend = refLine ? [...series, { name: refLine.label, color: "#2b8a3e", dash: true, ref: true }] : series;
   const legendRows = Math.ceil(legend.length / 2);
   const total = height + legendRows * 24 + 6;
   const svg = frame(container, width, total, label);
   const pad = { left: 62, right: 14, top: 12, bottom: 44 };
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const toX = xLog ? Math.log10 : (v) => v; // xLog: e.g. step counts 10 … 1000, evenly spaced per decade
+  const xs = series.flatMap((s) => s.points.map((p) => toX(p[0])));
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).concat(refLine ? [refLine.value] : []);
   if (!xs.length) return svg;
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
@@ -118,14 +119,15 @@ export function lineChart(container, series, { width = 560, height = 260, xLabel
   const span = y1 - y0 || Math.abs(y1) || 1;
   y0 = yMin ?? y0 - span * 0.05;
   y1 += span * 0.08;
-  const X = (v) => pad.left + ((v - x0) / (x1 - x0 || 1)) * (width - pad.left - pad.right);
+  const X = (v) => pad.left + ((toX(v) - x0) / (x1 - x0 || 1)) * (width - pad.left - pad.right);
   const Y = (v) => pad.top + ((y1 - v) / (y1 - y0 || 1)) * (height - pad.top - pad.bottom);
   for (const t of ticks(y0, y1, 4)) {
     svg.append(svgEl("line", { x1: pad.left, x2: width - pad.right, y1: Y(t), y2: Y(t), class: "chart-grid" }),
       svgEl("text", { x: pad.left - 6, y: Y(t) + 5, "text-anchor": "end", class: "chart-tick" }, fmt(t)));
   }
-  for (const t of ticks(x0, x1, 6)) {
-    svg.append(svgEl("text", { x: X(t), y: height - 22, "text-anchor": "middle", class: "chart-tick" }, fmt(t)));
+  const xTicks = xLog ? [...new Set(xs)].map((v) => 10 ** v) : ticks(x0, x1, 6);
+  for (const t of xTicks) {
+    svg.append(svgEl("text", { x: X(t), y: height - 22, "text-anchor": "middle", class: "chart-tick" }, fmt(Number(t.toPrecision(6)))));
   }
   svg.append(svgEl("text", { x: (pad.left + width - pad.right) / 2, y: height - 2, "text-anchor": "middle",
     class: "chart-label" }, xLabel));

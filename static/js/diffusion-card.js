@@ -1,8 +1,9 @@
 // ⑥ The model card (GET /api/models/{id}): title, config, how long it trained, held-out metrics,
-// the held-out noise-prediction MSE by timestep, and train / held-out MSE per epoch.
+// the held-out noise-prediction MSE by timestep, train / held-out MSE per epoch, and the sampler curves.
 
 import { api, guarded } from "./api.js";
 import { lineChart } from "./chart.js";
+import { renderCurves } from "./diffusion-curves.js";
 import { el } from "./images.js";
 
 const $ = (id) => document.getElementById(id);
@@ -44,11 +45,12 @@ function summary(model) {
 }
 
 function metricsTable(card) {
-  const metrics = Object.entries(card.metrics || {});
+  const metrics = Object.entries(card.metrics || {}).filter(([k]) => !["curves", "measured"].includes(k)); // curves are charted
   if (!metrics.length) {
     return el("p", { class: "muted" }, "No held-out metrics in this model card yet (genlab evaluate writes them once training has finished).");
   }
-  const fmt = (v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : JSON.stringify(v));
+  const fmt = (v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4))
+    : Array.isArray(v) ? v.map((c, i) => `${i}: ${c}`).join(" · ") : JSON.stringify(v));
   return el("table", { class: "metrics" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "metric (from the model card)"), el("th", { scope: "col" }, "value"))),
     el("tbody", {}, metrics.map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k.replaceAll("_", " ")), el("td", {}, fmt(v))))));
@@ -63,6 +65,7 @@ export function createCard(ctx) {
     if (!full || model !== ctx.model) return;
     $("card-summary").replaceChildren(...summary(full).filter(Boolean));
     $("card-metrics").replaceChildren(metricsTable(full.card));
+    renderCurves(full.card.metrics?.curves, $("curve-steps"), $("curve-guidance"));
     const tr = full.card.training || {};
     const byT = tr.loss_by_t || [];
     if (byT.length) {

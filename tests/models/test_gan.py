@@ -102,3 +102,32 @@ def test_g_steps_and_n_critic_set_how_often_each_player_moves():
 def adam_steps(opt) -> int:
     """Adam's per-parameter update counter."""
     return int(next(iter(opt.state.values()))["step"])
+
+
+def test_samples_come_from_the_ema_generator_which_trails_g():
+    gan = tiny(ema_decay=0.9)
+    opts = gan.configure_optimizers(1e-2)
+    data = load_digits("train")
+    for i in range(3):
+        gan.training_step(data.images[16 * i:16 * (i + 1)], data.labels[:16], opts)
+        gan.after_step()
+    live, ema = gan.generator.state_dict(), gan.generator_ema.state_dict()
+    weights = [k for k in live if k.endswith("weight")]
+    assert all(not torch.equal(live[k], ema[k]) for k in weights)  # averaged, not copied
+    assert torch.equal(live["net.1.running_mean"], ema["net.1.running_mean"])  # batch-norm statistics copied
+    gan.eval()
+    z = gan.sample_latents(2, torch.Generator().manual_seed(0))
+    assert torch.equal(gan.decode(z), gan.generator_ema(z)) and not torch.equal(gan.decode(z), gan.generator(z))
+
+
+def test_load_pretrained_takes_g_and_d_and_restarts_the_ema():
+    source, target = tiny(), tiny(ema_decay=0.999)
+    with torch.no_grad():
+        for p in source.parameters():
+            p.add_(1.0)
+    target.load_pretrained(source.state_dict())
+    assert torch.equal(target.generator.net[0].weight, source.generator.net[0].weight)
+    assert torch.equal(target.generator_ema.net[0].weight, source.generator.net[0].weight)
+    tiny().load_pretrained(target.state_dict())  # and back: the EMA copy is simply not wanted
+    with pytest.raises(ValueError, match="do not fit"):
+        tiny(num_classes=10).load_pretrained(source.state_dict())

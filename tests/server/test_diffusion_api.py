@@ -101,3 +101,11 @@ def test_more_steps_than_the_model_has_are_refused(client):
 def test_vae_has_no_trajectory_and_ddpm_no_encode(client):
     assert client.post("/api/models/tiny-vae/trajectory", json={}).status_code == 409
     assert client.post("/api/models/tiny-ddpm/encode", json={"image": STROKE}).status_code == 409
+
+
+def test_log_prob_is_the_seeded_variational_bound(client):
+    body = {"image": STROKE, "seed": 4, "label": 3}
+    a = client.post("/api/models/tiny-ddpm/log-prob", json=body).json()
+    assert a == client.post("/api/models/tiny-ddpm/log-prob", json=body).json()
+    assert a["exact"] is False and "variational bound" in a["method"] and a["nats"] > 0
+    assert client.post("/api/models/tiny-ddpm/log-prob", json={"image": STROKE}).status_code == 422  # which class?

@@ -15,6 +15,10 @@ $G train gan --id dcgan-mnist --title "DCGAN (non-saturating loss)" --loss nonsa
 $G train gan --id cgan-mnist --title "Class-conditional GAN (projection D)" --conditional --loss nonsaturating --label-smoothing 0.1 --epochs 60 --batch-size 64 --lr 2e-4 --latent-dim 64 --film-every 6
 $G train gan --id wgan-gp-mnist --title "WGAN-GP" --loss wgan-gp --epochs 10 --batch-size 64 --lr 1e-4 --latent-dim 64 --film-every 1 --ema-decay 0
 $G train gan --id wgan-gp-mnist --runs runs/wgan-gp-continued --init-from wgan-gp-mnist --title "WGAN-GP" --loss wgan-gp --epochs 15 --batch-size 64 --lr 2e-4 --latent-dim 64 --film-every 1 --note "Trained in two runs: 10 epochs from scratch without EMA, then these 15 epochs from those weights with an EMA of G (the film starts at the first run's end)."
+# The shipped collapse started from the 30-epoch dcgan-mnist of commit 52b44d9; the same push applied to the
+# 60-epoch EMA retrain breaks G into noise instead of collapsing it onto one image.
+git show 52b44d9:checkpoints/dcgan-mnist.safetensors > runs/dcgan-mnist-30ep.safetensors
+$G train gan --id gan-collapsed-mnist --title "Collapsed GAN (mode collapse, provoked)" --init-from ../runs/dcgan-mnist-30ep --loss minimax --g-steps 10 --lr 1e-3 --latent-dim 64 --epochs 1 --batch-size 64 --film-every 1 --ema-decay 0 --note "Provoked on purpose: starting from the healthy 30-epoch dcgan-mnist of commit 52b44d9, the generator takes 10 steps with the saturating minimax loss at a 5x learning rate for every discriminator step, so it chases whatever D currently rates most real and collapses."
 for id in dcgan-mnist cgan-mnist wgan-gp-mnist gan-collapsed-mnist; do $G evaluate "$id" --n 1000; done
 # Diffusion (issue 3): hours on 2 CPU cores; resumable, so rerun to continue from runs/.
 $G train diffusion --id ddpm-mnist --title "DDPM, class-conditional with CFG" --conditional --epochs 60 --lr 5e-4 --grad-clip 1.0

@@ -14,7 +14,8 @@ for id in vae-mnist cvae-mnist vae2d-mnist betavae-mnist; do $G evaluate "$id" -
 $G train gan --id dcgan-mnist --title "DCGAN (non-saturating loss)" --loss nonsaturating --label-smoothing 0.1 --epochs 60 --batch-size 64 --lr 2e-4 --latent-dim 64 --film-every 6
 $G train gan --id cgan-mnist --title "Class-conditional GAN (projection D)" --conditional --loss nonsaturating --label-smoothing 0.1 --epochs 60 --batch-size 64 --lr 2e-4 --latent-dim 64 --film-every 6
 $G train gan --id wgan-gp-mnist --title "WGAN-GP" --loss wgan-gp --epochs 10 --batch-size 64 --lr 1e-4 --latent-dim 64 --film-every 1 --ema-decay 0
-$G train gan --id wgan-gp-mnist --runs runs/wgan-gp-continued --init-from wgan-gp-mnist --title "WGAN-GP" --loss wgan-gp --epochs 15 --batch-size 64 --lr 2e-4 --latent-dim 64 --film-every 1 --note "Trained in two runs: 10 epochs from scratch without EMA, then these 15 epochs from those weights with an EMA of G (the film starts at the first run's end)."
+# (the shipped run was stopped at 15 epochs and then extended: run it with --epochs 15 first to replay that exactly)
+$G train gan --id wgan-gp-mnist --runs runs/wgan-gp-continued --init-from wgan-gp-mnist --title "WGAN-GP" --loss wgan-gp --epochs 27 --batch-size 64 --lr 2e-4 --latent-dim 64 --film-every 1 --note "Trained in two runs: 10 epochs from scratch without EMA, then from those weights with an EMA of G for 15 epochs, extended to 27 (the cosine learning rate restarts at the extension; the film starts at the first run's end)."
 # The shipped collapse started from the 30-epoch dcgan-mnist of commit 52b44d9; the same push applied to the
 # 60-epoch EMA retrain breaks G into noise instead of collapsing it onto one image.
 git show 52b44d9:checkpoints/dcgan-mnist.safetensors > runs/dcgan-mnist-30ep.safetensors

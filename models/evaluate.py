@@ -2,7 +2,8 @@
 
 Which figures a model gets follows its capabilities, not its family name: anything that samples
 gets Frechet distance and class entropy, conditional models get conditional accuracy, models that
-encode and decode get held-out reconstruction accuracy, models with log_prob get held-out bits/dim.
+encode and decode get held-out reconstruction accuracy and bound, other models with log_prob (diffusion)
+get the held-out bits/dim of their bound.
 """
 
 import functools
@@ -66,8 +67,23 @@ def heldout_metrics(model: LoadedModel, classifier: DigitClassifier, seed: int) 
     }
 
 
+BOUND_DIGITS_PER_CLASS = 10  # held-out digits per class whose bound is computed (T network calls each)
+
+
+def likelihood_metrics(model: LoadedModel, seed: int) -> dict:
+    """Held-out -log p bound in bits/dim for models whose bound costs a network call per diffusion step:
+    BOUND_DIGITS_PER_CLASS digits of each class (given their label when the model is conditional), mean and spread."""
+    heldout = load_digits("heldout")
+    idx = torch.cat([torch.nonzero(heldout.labels == c)[:BOUND_DIGITS_PER_CLASS, 0] for c in range(NUM_CLASSES)])
+    labels = heldout.labels[idx] if "conditional" in model.capabilities else None
+    nats = -model.module.log_prob(heldout.images[idx], labels, torch.Generator().manual_seed(seed))
+    bpd = bits_per_dim(nats)
+    return {"heldout_bits_per_dim": float(bpd.mean()), "heldout_bits_per_dim_std": float(bpd.std()),
+            "heldout_bits_per_dim_n": len(idx)}
+
+
 CURVE_STEPS = ((10, 200), (20, 200), (50, 200), (100, 200), (1000, 100))  # (DDIM steps, samples)
-CURVE_GUIDANCE = (0.0, 1.0, 3.0, 5.0)
+CURVE_GUIDANCE = ((0.0, 1.0, 3.0, 5.0), 200)  # (w values at 50 DDIM steps, samples)
 
 
 def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> dict:
@@ -80,8 +96,9 @@ def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, 
         return {**sampler, "n": n, "frechet_distance": round(figures["frechet_distance"], 3), "floor": round(floor, 3),
                 "conditional_accuracy": figures.get("conditional_accuracy")}
 
-    return {"steps": [point(n, steps=steps, guidance=3.0) for steps, n in CURVE_STEPS],
-            "guidance": [point(200, steps=50, guidance=w) for w in CURVE_GUIDANCE]}
+    timesteps = model.card["config"]["timesteps"]
+    return {"steps": [point(n, steps=steps, guidance=3.0) for steps, n in CURVE_STEPS if steps <= timesteps],
+            "guidance": [point(CURVE_GUIDANCE[1], steps=50, guidance=w) for w in CURVE_GUIDANCE[0]]}
 
 
 @torch.inference_mode()
@@ -94,6 +111,8 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
         metrics["frechet_ratio_to_floor"] = metrics["frechet_distance"] / metrics["real_vs_real_frechet_floor"]
     if {"encode", "decode"} <= model.capabilities:
         metrics |= heldout_metrics(model, classifier, seed)
+    elif "log_prob" in model.capabilities:
+        metrics |= likelihood_metrics(model, seed)
     if curves and "trajectory" in model.capabilities:
         metrics["curves"] = sampler_curves(model, classifier, real, seed)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}

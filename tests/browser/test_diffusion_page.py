@@ -106,3 +106,18 @@ def test_permalink_restores_the_same_final_grid_and_frame(page: Page, live_serve
     page.locator("#seed").press("Enter")
     page.wait_for_function("new URLSearchParams(location.search).get('seed') === '12'")
     assert _final_grid(page) != first
+
+
+def test_model_card_charts_the_sampler_curves(page: Page, live_server: str, model: dict):
+    """The step-count and guidance curves of the card: one table row per measured point, FD over its floor."""
+    curves = httpx.get(f"{live_server}/api/models/{model['id']}", timeout=10).json()["card"]["metrics"].get("curves")
+    page.goto(f"{live_server}/diffusion?model={model['id']}&sec=training")
+    if curves is None:
+        expect(page.locator("#curve-steps")).to_contain_text("Not measured")
+        return
+    for box, points, key in (("#curve-steps", curves["steps"], "steps"), ("#curve-guidance", curves["guidance"], "guidance")):
+        rows = page.locator(f"{box} tbody tr")
+        expect(rows).to_have_count(len(points))
+        first = points[0]
+        expect(rows.first).to_contain_text(f"{first['frechet_distance'] / first['floor']:.2f}×")
+        expect(page.locator(f"{box} svg")).to_be_visible()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from models import evaluate
 from models.checkpoint import read_card
 from models.evaluate import evaluate_checkpoint
 
@@ -35,3 +36,16 @@ def test_same_seed_same_figures(tiny_copy):
     a = evaluate_checkpoint(str(tiny_copy), "tiny-gan", n=250, seed=1)
     b = evaluate_checkpoint(str(tiny_copy), "tiny-gan", n=250, seed=1)
     assert a["frechet_distance"] == b["frechet_distance"]
+
+
+def test_diffusion_gets_sampler_curves_and_heldout_bits_per_dim(tiny_copy, monkeypatch):
+    monkeypatch.setattr(evaluate, "CURVE_STEPS", ((10, 20), (20, 20), (100, 20)))  # small n: a test, not a measurement
+    monkeypatch.setattr(evaluate, "CURVE_GUIDANCE", ((0.0, 3.0), 20))
+    monkeypatch.setattr(evaluate, "BOUND_DIGITS_PER_CLASS", 2)
+    metrics = evaluate_checkpoint(str(tiny_copy), "tiny-ddpm", n=20, seed=0, curves=True)
+    assert metrics["conditional_accuracy"] is not None and metrics["heldout_bits_per_dim_n"] == 20
+    assert metrics["heldout_bits_per_dim"] > 0
+    steps = metrics["curves"]["steps"]
+    assert [p["steps"] for p in steps] == [10, 20]  # the tiny model has T = 50: no 100-step point
+    assert [p["guidance"] for p in metrics["curves"]["guidance"]] == [0.0, 3.0]
+    assert all(p["n"] == 20 and {"frechet_distance", "floor", "conditional_accuracy"} <= set(p) for p in steps)

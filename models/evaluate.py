@@ -86,13 +86,19 @@ CURVE_STEPS = ((10, 200), (20, 200), (50, 200), (100, 200), (1000, 100))  # (DDI
 CURVE_GUIDANCE = ((0.0, 1.0, 3.0, 5.0), 200)  # (w values at 50 DDIM steps, samples)
 
 
+def _heldout_subset(features: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    """n held-out digits drawn at random (the split is stored class by class, so its first n would be
+    a few classes only and give a floor far too high)."""
+    return features[torch.randperm(len(features), generator=torch.Generator().manual_seed(seed))[:n]]
+
+
 def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> dict:
     """FD and guided accuracy against DDIM step count (w = 3) and against guidance w (50 steps).
     Small n keeps 1000-step sampling affordable on a CPU; each point carries the real-vs-real floor
     measured with the same n, since Frechet distance grows as n shrinks."""
     def point(n: int, **sampler) -> dict:
         figures = sample_metrics(model, classifier, real["train"], n, seed, **sampler)
-        floor = frechet_distance(real["heldout"][:n], real["train"])
+        floor = frechet_distance(_heldout_subset(real["heldout"], n, seed), real["train"])
         return {**sampler, "n": n, "frechet_distance": round(figures["frechet_distance"], 3), "floor": round(floor, 3),
                 "conditional_accuracy": figures.get("conditional_accuracy")}
 

@@ -71,7 +71,7 @@ class Diffusion(nn.Module):
         return (1 + guidance) * cond - guidance * uncond
 
     def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
-               temperature: float = 1.0, steps: int = 50, guidance: float = 3.0) -> dict[str, torch.Tensor]:
+               temperature: float = 1.0, steps: int = 50, guidance: float = 1.0) -> dict[str, torch.Tensor]:
         """n digits by DDIM (eta = 0); a conditional model without labels draws them uniformly.
         `temperature` scales the starting noise x_T."""
         if self.num_classes and labels is None:

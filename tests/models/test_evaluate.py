@@ -1,6 +1,7 @@
 """Evaluation on tiny seeded checkpoints: which figures a model gets follows its capabilities."""
 
 import pytest
+import torch
 
 from models import evaluate
 from models.checkpoint import read_card
@@ -49,3 +50,9 @@ def test_diffusion_gets_sampler_curves_and_heldout_bits_per_dim(tiny_copy, monke
     assert [p["steps"] for p in steps] == [10, 20]  # the tiny model has T = 50: no 100-step point
     assert [p["guidance"] for p in metrics["curves"]["guidance"]] == [0.0, 3.0]
     assert all(p["n"] == 20 and {"frechet_distance", "floor", "conditional_accuracy"} <= set(p) for p in steps)
+
+
+def test_matched_n_floors_draw_from_every_class_of_the_class_sorted_heldout_split():
+    features = (torch.arange(1000) // 100).double()[:, None]  # stored class by class, like the split
+    subset = evaluate._heldout_subset(features, 200, seed=0)
+    assert len(subset) == 200 and len(subset.unique()) == 10

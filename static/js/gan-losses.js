@@ -48,6 +48,7 @@ export function recipe(model) {
   if (c.g_steps > 1) parts.push(`${c.g_steps} G steps per D step`);
   if (c.label_smoothing) parts.push(`real label ${1 - c.label_smoothing}`);
   if (c.loss === "wgan-gp") parts.push(`λ = ${c.gp_weight}`);
+  if (c.ema_decay) parts.push(`samples from an EMA (${c.ema_decay}) of G`);
   if (t.epochs !== undefined) parts.push(`${t.epochs} epochs`);
   return parts.join(" · ");
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduce every shipped checkpoint (CPU, 2 cores: about 20 minutes). Resumable: rerun after an
+# Reproduce every shipped checkpoint (CPU, 2 cores: several hours, most of them diffusion and WGAN-GP). Resumable: rerun after an
 # interruption and each model continues from its last finished epoch (state in runs/).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,6 +3,7 @@ DDIM inversion, which runs the eta = 0 update backwards to find the noise that m
 
 import torch
 
+from models.diffusion.posterior import predict_x0
 from models.diffusion.timesteps import StridedTimesteps
 
 
@@ -15,7 +16,7 @@ class DDIMSampler(StridedTimesteps):
     def step(self, eps: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
         ab_t, ab_prev = self.alpha_bar[t], self.alpha_bar_prev(t)
         # 1. predicted x_0 (eq. 12, first term); if clipped, eps is re-derived so the step stays consistent
-        x0 = (x_t - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()
+        x0 = predict_x0(x_t, eps, ab_t)
         if self.clip:
             x0 = x0.clamp(-1, 1)
             eps = (x_t - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
@@ -31,5 +32,5 @@ class DDIMSampler(StridedTimesteps):
         """The eta = 0 update run backwards, from t's predecessor up to t, with eps = eps_theta(x_prev, t)
         standing in for eps_theta(x_t, t) (Song et al. 2021, sec. 4.3); unclipped so it can round-trip."""
         ab_t, ab_prev = self.alpha_bar[t], self.alpha_bar_prev(t)
-        x0 = (x_prev - (1 - ab_prev).sqrt() * eps) / ab_prev.sqrt()
+        x0 = predict_x0(x_prev, eps, ab_prev)
         return ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * eps

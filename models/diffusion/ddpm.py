@@ -2,6 +2,7 @@
 
 import torch
 
+from models.diffusion.posterior import posterior, predict_x0
 from models.diffusion.timesteps import StridedTimesteps
 
 
@@ -9,11 +10,9 @@ class DDPMSampler(StridedTimesteps):
     def step(self, eps: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         ab_t, ab_prev = self.alpha_bar[t], self.alpha_bar_prev(t)
         # 1. predicted x_0 from the noise estimate (eq. 15), clipped to the data range
-        x0 = ((x_t - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()).clamp(-1, 1)
-        # 2. this stride's beta and the posterior q(x_prev | x_t, x_0) (eqs. 6-7)
-        beta = 1 - ab_t / ab_prev
-        mean = (ab_prev.sqrt() * beta / (1 - ab_t)) * x0 + ((1 - beta).sqrt() * (1 - ab_prev) / (1 - ab_t)) * x_t
-        var = beta * (1 - ab_prev) / (1 - ab_t)
+        x0 = predict_x0(x_t, eps, ab_t).clamp(-1, 1)
+        # 2. the posterior q(x_prev | x_t, x_0) over this stride (eqs. 6-7)
+        mean, var = posterior(x0, x_t, ab_t, ab_prev)
         # 3. add noise except on the last step
         if t == self.timesteps[-1]:
             return mean, x0

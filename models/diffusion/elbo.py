@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 import torch
 
+from models.diffusion.posterior import posterior, predict_x0
+from models.diffusion.schedules import alpha_bars
+
 LEVELS = 256  # 8-bit pixels: the decoder puts a probability mass on each of 256 bins of width 2/255
 
 
@@ -39,7 +42,7 @@ def variational_bound(predict_eps: Callable[[torch.Tensor, torch.Tensor], torch.
     KL(q(x_{t-1}|x_t, x_0) || p(x_{t-1}|x_t)), and the decoder -log p(x_0|x_1). `x0` is one image
     (1, C, H, W) in [-1, 1]; `predict_eps(x_t, t)` takes a batch of noisy copies and their timesteps."""
     betas = betas.double()
-    alpha_bar = torch.cumprod(1 - betas, 0)
+    alpha_bar = alpha_bars(betas)
     alpha_bar_prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])
     T = len(betas)
     dims = tuple(range(1, x0.dim()))
@@ -48,16 +51,15 @@ def variational_bound(predict_eps: Callable[[torch.Tensor, torch.Tensor], torch.
     decoder = torch.zeros(len(x0), dtype=torch.float64)
     for start in range(0, T, chunk):
         t = torch.arange(start, min(T, start + chunk))
-        ab, ab_prev, beta = (v[t].view(-1, *[1] * (x0.dim() - 1)) for v in (alpha_bar, alpha_bar_prev, betas))
+        ab, ab_prev = (v[t].view(-1, *[1] * (x0.dim() - 1)) for v in (alpha_bar, alpha_bar_prev))
         noise = torch.randn((len(t), *x0.shape[1:]), generator=generator, device=x0.device).double()
         x_t = ab.sqrt() * x0.double() + (1 - ab).sqrt() * noise
         eps = predict_eps(x_t.float(), t.to(x0.device)).double()
-        model_mean = (x_t - beta / (1 - ab).sqrt() * eps) / (1 - beta).sqrt()
+        model_mean, _ = posterior(predict_x0(x_t, eps, ab), x_t, ab, ab_prev)  # p(x_{t-1} | x_t): the posterior at x_0's estimate
         if start == 0:  # t = 0: the decoder term (its mean is the model's x_0 prediction)
             decoder += discretized_gaussian_nll(x0.double(), model_mean[:1], betas[0].sqrt().item()).sum(dims)
-            x_t, model_mean, ab, ab_prev, beta = x_t[1:], model_mean[1:], ab[1:], ab_prev[1:], beta[1:]
-        post_mean = (ab_prev.sqrt() * beta * x0.double() + (1 - beta).sqrt() * (1 - ab_prev) * x_t) / (1 - ab)
-        post_var = beta * (1 - ab_prev) / (1 - ab)
+            x_t, model_mean, ab, ab_prev = x_t[1:], model_mean[1:], ab[1:], ab_prev[1:]
+        post_mean, post_var = posterior(x0.double(), x_t, ab, ab_prev)
         kl_sum += _normal_kl(post_mean, post_var, model_mean, post_var).sum(dims).sum(0)
     prior = prior.sum(dims)
     return {"prior": prior, "diffusion": kl_sum, "decoder": decoder, "total": prior + kl_sum + decoder}

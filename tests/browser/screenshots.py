@@ -1,14 +1,13 @@
 """Regenerate docs/screenshots/*.png (the README tour) from a running server.
 
     .venv/bin/genlab serve --port 8765 &
-    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8765 [OUT_DIR]
+    .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
 Writes home, vae, diffusion and gan.png, one picture per section of each explorer, and shortcuts.png.
 Not a test (pytest does not collect it). Uses the system Chromium, 1280 x 800 like a projector.
 """
 
 import io
-import re
 import sys
 import time
 from pathlib import Path
@@ -16,9 +15,11 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.browser.helpers import PNG as DATA
+from tests.browser.helpers import draw
+
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MAX_BYTES = 300_000
-DATA = re.compile(r"^data:image/png")
 
 
 def save(png: bytes, name: str) -> None:
@@ -33,20 +34,20 @@ def save(png: bytes, name: str) -> None:
     print(f"{path} {len(png) // 1024} KB")
 
 
+NINE = [[(150, 50), (100, 60), (80, 110), (120, 140), (170, 130), (190, 90), (160, 50)], [(185, 90), (180, 160), (170, 240)]]
+
+
 def draw_nine(page: Page) -> None:
-    pad = page.locator("#pad")
-    pad.evaluate("el => el.scrollIntoView({block: 'center'})")
-    box = pad.bounding_box()
-    s = box["width"] / 280
-    strokes = [[(150, 50), (100, 60), (80, 110), (120, 140), (170, 130), (190, 90), (160, 50)],
-               [(185, 90), (180, 160), (170, 240)]]
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0] * s, box["y"] + stroke[0][1] * s)
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x * s, box["y"] + y * s, steps=6)
-        page.mouse.up()
+    draw(page, NINE)
     expect(page.locator("#draw-recon")).to_have_attribute("src", DATA)
+
+
+def overview(page: Page, url: str, name: str) -> None:
+    """The top of a page once its sample grid is drawn."""
+    page.goto(url)
+    expect(page.locator("#sample-grid")).to_have_attribute("src", DATA)
+    time.sleep(1)
+    save(page.screenshot(), name)
 
 
 def sections(page: Page, prefix: str, ids: list[str], wait: float = 2.5) -> None:
@@ -59,10 +60,7 @@ def sections(page: Page, prefix: str, ids: list[str], wait: float = 2.5) -> None
 
 
 def gan(page: Page, base: str) -> None:
-    page.goto(f"{base}/gan?model=dcgan-mnist&seed=7&cell=3")
-    expect(page.locator("#sample-grid")).to_have_attribute("src", DATA)
-    time.sleep(1)
-    save(page.screenshot(), "gan.png")
+    overview(page, f"{base}/gan?model=dcgan-mnist&seed=7&cell=3", "gan.png")
     page.goto(f"{base}/gan?model=dcgan-mnist&seed=7&steps=12&method=slerp&sec=interp")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
     sections(page, "gan", ["interp", "sliders", "film", "collapse", "judge", "cards"])
@@ -88,10 +86,7 @@ def main(base: str) -> None:
         time.sleep(1)
         save(page.screenshot(), "home.png")
 
-        page.goto(f"{base}/vae?model=vae-mnist&seed=7&cell=3")
-        expect(page.locator("#sample-grid")).to_have_attribute("src", DATA)
-        time.sleep(1)
-        save(page.screenshot(), "vae.png")
+        overview(page, f"{base}/vae?model=vae-mnist&seed=7&cell=3", "vae.png")
 
         page.goto(f"{base}/vae?model=vae-mnist&seed=7&a=seed:3&b=held:2&steps=12&method=slerp&mx=0.8&my=0.6&sec=sliders")
         expect(page.locator("body[data-ready=true]")).to_be_attached()

@@ -29,6 +29,7 @@ class GANConfig:
     d_lr_scale: float = 1.0  # D's learning rate relative to G's: > 1 makes an over-strong D
     betas: tuple[float, float] = (0.5, 0.999)
     ema_decay: float = 0.0  # > 0: sample from an EMA of G's weights, which averages out G's chase of D
+    d_batchnorm: bool = True  # batch statistics let D notice a batch of look-alike fakes; without them G collapses easily
 
 
 class Generator(nn.Module):
@@ -55,7 +56,8 @@ class Generator(nn.Module):
 
 class Discriminator(nn.Module):
     """(B, 1, 28, 28) [+ label] -> (B,) score: a logit, or for WGAN a critic value. Batch norm after the
-    second conv as DCGAN prescribes, except for WGAN-GP, whose penalty needs per-sample gradients."""
+    second conv as DCGAN prescribes, except for WGAN-GP, whose penalty needs per-sample gradients, and
+    when d_batchnorm is off (the collapse exhibit)."""
 
     def __init__(self, c: GANConfig):
         super().__init__()
@@ -63,7 +65,7 @@ class Discriminator(nn.Module):
         self.body = nn.Sequential(
             nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, w, 14, 14)
             nn.Conv2d(w, 2 * w, 4, 2, 1),  # (B, 2w, 7, 7)
-            nn.Identity() if c.loss == "wgan-gp" else nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2),
+            nn.BatchNorm2d(2 * w) if c.d_batchnorm and c.loss != "wgan-gp" else nn.Identity(), nn.LeakyReLU(0.2),
             nn.Flatten(),
         )
         self.out = nn.Linear(2 * w * 49, 1)

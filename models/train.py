@@ -208,6 +208,18 @@ def _fit_config(args) -> FitConfig:
                      grad_clip=args.grad_clip, film_every=args.film_every)
 
 
+def _start_from(args, model: torch.nn.Module) -> None:
+    """--init-from: begin from a checkpoint's weights with fresh optimisers and learning-rate schedule
+    (to train a shipped model further, or to provoke a failure in a healthy one)."""
+    if not args.init_from:
+        return
+    state = load_file(str(weights_path(Path(args.out), args.init_from)))
+    if hasattr(model, "load_pretrained"):  # GANs: an EMA copy restarts at the loaded G
+        model.load_pretrained(state)
+    else:
+        model.load_state_dict(state, strict=True)
+
+
 def train_vae(args) -> None:
     config = VAEConfig(latent_dim=args.latent_dim, beta=args.beta, num_classes=10 if args.conditional else 0)
     torch.manual_seed(args.seed)
@@ -234,12 +246,14 @@ def train_diffusion(args) -> None:
     config = DiffusionConfig(unet=asdict(unet), schedule=args.schedule, timesteps=args.timesteps)
     torch.manual_seed(args.seed)
     model = Diffusion(config)
+    _start_from(args, model)
     result = fit(model, _fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
     held = load_digits("heldout")
     loss_by_t = model.mse_by_timestep(held.images[:500], held.labels[:500], list(range(0, args.timesteps, 50)) + [args.timesteps - 1])
     description = (f"DDPM (Ho et al. 2020) with a {sum(p.numel() for p in model.net.parameters()) / 1e6:.2f}M-parameter UNet, "
                    f"{config.schedule} schedule, T = {config.timesteps}, epsilon-prediction MSE, EMA {config.ema_decay}"
-                   + (", class-conditional with label dropout for classifier-free guidance" if args.conditional else ""))
+                   + (", class-conditional with label dropout for classifier-free guidance" if args.conditional else "")
+                   + (f"; started from {args.init_from}" if args.init_from else ""))
     card = _card(args, "diffusion", asdict(config), result, description)
     card["training"]["loss_by_t"] = loss_by_t
     _save(args, model, card, result)
@@ -250,16 +264,17 @@ def train_gan(args) -> None:
     config = GANConfig(latent_dim=args.latent_dim, loss=args.loss, num_classes=10 if args.conditional else 0,
                        label_smoothing=args.label_smoothing, n_critic=args.n_critic or (5 if wgan else 1),
                        d_lr_scale=args.d_lr_scale, betas=(0.0, 0.9) if wgan else (0.5, 0.999), g_steps=args.g_steps,
-                       ema_decay=args.ema_decay)
+                       ema_decay=args.ema_decay,
+                       d_batchnorm=not args.no_d_batchnorm)
     torch.manual_seed(args.seed)
     model = GAN(config)
-    if args.init_from:
-        model.load_pretrained(load_file(str(weights_path(Path(args.out), args.init_from))))
+    _start_from(args, model)
     result = fit(model, _fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
     kind = "class-conditional " if args.conditional else ""
     description = (f"DCGAN-style {kind}GAN, {config.loss} loss, latent {config.latent_dim}, n_critic {config.n_critic}, "
                    f"G steps per round {config.g_steps}, "
                    f"D lr x{config.d_lr_scale:g}, label smoothing {config.label_smoothing:g}, "
+                   + ("no batch norm in D, " if not config.d_batchnorm and not wgan else "")
                    + (f"samples from an EMA ({config.ema_decay:g}) of G" if config.ema_decay else "samples from G itself")
                    + (f", started from {args.init_from}." if args.init_from else "."))
     _save(args, model, _card(args, "gan", asdict(config), result, description), result)
@@ -286,8 +301,9 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--n-critic", type=int, default=0, help="D steps per G step (default 5 for wgan-gp, else 1)")
     p.add_argument("--d-lr-scale", type=float, default=1.0)
     p.add_argument("--g-steps", type=int, default=1, help="G steps per D round (> 1 provokes mode collapse)")
-    p.add_argument("--init-from", default="", help="start a GAN from this checkpoint's weights (same architecture)")
+    p.add_argument("--init-from", default="", help="start from this checkpoint's weights (same architecture; relative to --out)")
     p.add_argument("--ema-decay", type=float, default=0.999, help="GAN: sample from an EMA of G (0 = from G itself)")
+    p.add_argument("--no-d-batchnorm", action="store_true", help="GAN: no batch norm in D (makes mode collapse easy)")
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])

@@ -131,3 +131,14 @@ def test_load_pretrained_takes_g_and_d_and_restarts_the_ema():
     tiny().load_pretrained(target.state_dict())  # and back: the EMA copy is simply not wanted
     with pytest.raises(ValueError, match="do not fit"):
         tiny(num_classes=10).load_pretrained(source.state_dict())
+
+
+
+def test_without_batch_norm_d_judges_each_image_on_its_own():
+    """With batch norm, D's training-mode score of an image depends on the rest of its batch (which is
+    how D can see a batch of look-alike fakes); without it, the score is the image's alone."""
+    x = load_digits("heldout").images[:8]
+    for d_batchnorm, batch_matters in ((True, True), (False, False)):
+        d = tiny(d_batchnorm=d_batchnorm).discriminator.train()
+        alone, in_batch = d(x[:2])[0], d(x)[0]
+        assert torch.allclose(alone, in_batch, atol=1e-6) is not batch_matters

@@ -47,6 +47,7 @@ export function recipe(model) {
   if (c.n_critic > 1) parts.push(`${c.n_critic} D steps per G step`);
   if (c.g_steps > 1) parts.push(`${c.g_steps} G steps per D step`);
   if (c.label_smoothing) parts.push(`real label ${1 - c.label_smoothing}`);
+  if (c.d_batchnorm === false && c.loss !== "wgan-gp") parts.push("no batch norm in D");
   if (c.loss === "wgan-gp") parts.push(`λ = ${c.gp_weight}`);
   if (c.ema_decay) parts.push(`samples from an EMA (${c.ema_decay}) of G`);
   if (t.epochs !== undefined) parts.push(`${t.epochs} epochs`);

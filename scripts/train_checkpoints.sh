@@ -18,6 +18,12 @@ $G train gan --id cgan-mnist --title "Class-conditional GAN (projection D)" --co
 $G train gan --id wgan-gp-mnist --title "WGAN-GP" --loss wgan-gp --epochs 10 --batch-size 64 --lr 1e-4 --latent-dim 64 --film-every 1 --ema-decay 0
 # (the shipped run was stopped at 15 epochs and then extended: run it with --epochs 15 first to replay that exactly)
 $G train gan --id wgan-gp-mnist --runs runs/wgan-gp-continued --init-from wgan-gp-mnist --title "WGAN-GP" --loss wgan-gp --epochs 27 --batch-size 64 --lr 2e-4 --latent-dim 64 --film-every 1 --note "Trained in two runs: 10 epochs from scratch without EMA, then from those weights with an EMA of G for 15 epochs, extended to 27 (the cosine learning rate restarts at the extension; the film starts at the first run's end)."
+# Then G-heavier runs from those weights (the generator was the player falling behind): FD 304 -> 89.
+W="--loss wgan-gp --n-critic 1 --batch-size 64 --lr 1e-4 --latent-dim 64 --film-every 1 --title WGAN-GP"
+$G train gan --id wgan-gp-mnist --runs runs/wgan-gp-g1 --init-from wgan-gp-mnist $W --epochs 6
+$G train gan --id wgan-gp-mnist --runs runs/wgan-gp-g3 --init-from wgan-gp-mnist $W --epochs 6 --g-steps 3
+$G train gan --id wgan-gp-mnist --runs runs/wgan-gp-g5 --init-from wgan-gp-mnist $W --epochs 8 --g-steps 5
+$G train gan --id wgan-gp-mnist --runs runs/wgan-gp-g5b --init-from wgan-gp-mnist $W --epochs 8 --g-steps 5 --note "Trained in six runs (10 + 27 epochs at 5 critic steps per G step, then 6 at 1:1, 6 at 3 G steps per critic step, 8 + 8 at 5); the history and film are the last run's."
 # The shipped collapse started from the 30-epoch dcgan-mnist of commit 52b44d9; the same push applied to the
 # 60-epoch EMA retrain breaks G into noise instead of collapsing it onto one image.
 git show 52b44d9:checkpoints/dcgan-mnist.safetensors > runs/dcgan-mnist-30ep.safetensors

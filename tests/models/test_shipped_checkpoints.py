@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from models.data import load_digits
-from models.metrics import accuracy, class_entropy, classify
+from models.metrics import accuracy, class_entropy, classify, frechet_distance
 from models.registry import load_model
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
@@ -69,3 +69,13 @@ def _pixel_spread(model_id: str) -> float:
     """Mean per-pixel standard deviation across 64 samples: how different the samples are."""
     images = _load(model_id).module.sample(64, torch.Generator().manual_seed(1))["images"]
     return images.std(dim=0).mean().item()
+
+
+@torch.inference_mode()
+def test_wgan_gp_is_within_6x_of_the_real_floor_and_covers_the_classes(classifier):
+    """Issue 4's bar for an unconditional GAN, on 1,000 samples of a seed the card did not use."""
+    train = classify(classifier, load_digits("train").images)[0]
+    floor = frechet_distance(classify(classifier, load_digits("heldout").images)[0], train)
+    feats, preds = classify(classifier, _load("wgan-gp-mnist").module.sample(1000, torch.Generator().manual_seed(123))["images"])
+    assert frechet_distance(feats, train) <= 6 * floor
+    assert class_entropy(preds) >= 0.95

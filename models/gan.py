@@ -25,11 +25,11 @@ class GANConfig:
     label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - this (Salimans et al. 2016)
     gp_weight: float = 10.0  # WGAN-GP lambda
     n_critic: int = 1  # D updates per G update (5 for WGAN-GP)
-    g_steps: int = 1  # G updates per round: > 1 lets G chase D's current favourite, the textbook path to collapse
+    g_steps: int = 1  # G updates per round: > 1 lets a lagging G catch up; at a high lr G chases D's favourite and collapses
     d_lr_scale: float = 1.0  # D's learning rate relative to G's: > 1 makes an over-strong D
     betas: tuple[float, float] = (0.5, 0.999)
     ema_decay: float = 0.0  # > 0: sample from an EMA of G's weights, which averages out G's chase of D
-    d_batchnorm: bool = True  # batch statistics let D notice a batch of look-alike fakes; without them G collapses easily
+    d_batchnorm: bool = True  # off: D judges each image alone, not through its batch's statistics (trained better here)
 
 
 class Generator(nn.Module):
@@ -57,7 +57,7 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """(B, 1, 28, 28) [+ label] -> (B,) score: a logit, or for WGAN a critic value. Batch norm after the
     second conv as DCGAN prescribes, except for WGAN-GP, whose penalty needs per-sample gradients, and
-    when d_batchnorm is off (the collapse exhibit)."""
+    when d_batchnorm is off."""
 
     def __init__(self, c: GANConfig):
         super().__init__()

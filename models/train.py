@@ -264,8 +264,7 @@ def train_gan(args) -> None:
     config = GANConfig(latent_dim=args.latent_dim, loss=args.loss, num_classes=10 if args.conditional else 0,
                        label_smoothing=args.label_smoothing, n_critic=args.n_critic or (5 if wgan else 1),
                        d_lr_scale=args.d_lr_scale, betas=(0.0, 0.9) if wgan else (0.5, 0.999), g_steps=args.g_steps,
-                       ema_decay=args.ema_decay,
-                       d_batchnorm=not args.no_d_batchnorm)
+                       ema_decay=args.ema_decay, d_batchnorm=not args.no_d_batchnorm)
     torch.manual_seed(args.seed)
     model = GAN(config)
     _start_from(args, model)
@@ -300,10 +299,10 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--n-critic", type=int, default=0, help="D steps per G step (default 5 for wgan-gp, else 1)")
     p.add_argument("--d-lr-scale", type=float, default=1.0)
-    p.add_argument("--g-steps", type=int, default=1, help="G steps per D round (> 1 provokes mode collapse)")
+    p.add_argument("--g-steps", type=int, default=1, help="G steps per D round: > 1 lets a lagging G catch up; with a high lr it provokes collapse")
     p.add_argument("--init-from", default="", help="start from this checkpoint's weights (same architecture; relative to --out)")
     p.add_argument("--ema-decay", type=float, default=0.999, help="GAN: sample from an EMA of G (0 = from G itself)")
-    p.add_argument("--no-d-batchnorm", action="store_true", help="GAN: no batch norm in D (makes mode collapse easy)")
+    p.add_argument("--no-d-batchnorm", action="store_true", help="GAN: no batch norm in D, so it judges each image alone")
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])

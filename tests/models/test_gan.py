@@ -133,7 +133,6 @@ def test_load_pretrained_takes_g_and_d_and_restarts_the_ema():
         tiny(num_classes=10).load_pretrained(source.state_dict())
 
 
-
 def test_without_batch_norm_d_judges_each_image_on_its_own():
     """With batch norm, D's training-mode score of an image depends on the rest of its batch (which is
     how D can see a batch of look-alike fakes); without it, the score is the image's alone."""

@@ -83,7 +83,7 @@ def likelihood_metrics(model: LoadedModel, seed: int) -> dict:
 
 
 CURVE_STEPS = ((10, 200), (20, 200), (50, 200), (100, 200), (1000, 100))  # (DDIM steps, samples)
-CURVE_GUIDANCE = ((0.0, 1.0, 3.0, 5.0), 200)  # (w values at 50 DDIM steps, samples)
+CURVE_GUIDANCE = ((0.0, 0.5, 1.0, 3.0, 5.0), 200)  # (w values at 50 DDIM steps, samples)
 
 
 def _heldout_subset(features: torch.Tensor, n: int, seed: int) -> torch.Tensor:

@@ -243,7 +243,8 @@ def train_classifier(args) -> None:
 
 def train_diffusion(args) -> None:
     unet = UNetConfig(num_classes=10 if args.conditional else 0)
-    config = DiffusionConfig(unet=asdict(unet), schedule=args.schedule, timesteps=args.timesteps)
+    config = DiffusionConfig(unet=asdict(unet), schedule=args.schedule, timesteps=args.timesteps,
+                             sample_guidance=args.sample_guidance)
     torch.manual_seed(args.seed)
     model = Diffusion(config)
     _start_from(args, model)
@@ -252,7 +253,8 @@ def train_diffusion(args) -> None:
     loss_by_t = model.mse_by_timestep(held.images[:500], held.labels[:500], list(range(0, args.timesteps, 50)) + [args.timesteps - 1])
     description = (f"DDPM (Ho et al. 2020) with a {sum(p.numel() for p in model.net.parameters()) / 1e6:.2f}M-parameter UNet, "
                    f"{config.schedule} schedule, T = {config.timesteps}, epsilon-prediction MSE, EMA {config.ema_decay}"
-                   + (", class-conditional with label dropout for classifier-free guidance" if args.conditional else "")
+                   + (", class-conditional with label dropout for classifier-free guidance; sampled with"
+                      f" w = {config.sample_guidance:g} unless told" if args.conditional else "")
                    + (f"; started from {args.init_from}" if args.init_from else ""))
     card = _card(args, "diffusion", asdict(config), result, description)
     card["training"]["loss_by_t"] = loss_by_t
@@ -306,6 +308,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
+    p.add_argument("--sample-guidance", type=float, default=1.0,
+                   help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")
     p.add_argument("--timesteps", type=int, default=1000)
     p.add_argument("--out", default="checkpoints", help="where the checkpoint and card go")
     p.add_argument("--runs", default="runs", help="where resumable training state goes")

@@ -60,3 +60,13 @@ def test_sample_is_seeded_and_in_range(diffusion):
     b = diffusion.sample(3, torch.Generator().manual_seed(5), steps=4)
     assert torch.equal(a["images"], b["images"]) and a["images"].shape == (3, 1, 28, 28)
     assert 0 <= a["images"].min() and a["images"].max() <= 1 and len(a["labels"]) == 3
+
+
+def test_sample_guidance_defaults_to_the_configs(diffusion):
+    """The card's headline figures are measured with sample()'s default w, so it must be the config's."""
+    diffusion.eval()
+    diffusion.config.sample_guidance = 2.0
+    labels = torch.tensor([3, 7])
+    draw = lambda **w: diffusion.sample(2, torch.Generator().manual_seed(1), labels=labels, steps=3, **w)["images"]
+    assert torch.equal(draw(), draw(guidance=2.0))
+    assert not torch.allclose(draw(), draw(guidance=0.0))

@@ -93,7 +93,7 @@ def _heldout_subset(features: torch.Tensor, n: int, seed: int) -> torch.Tensor:
 
 
 def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> dict:
-    """FD and guided accuracy against DDIM step count (w = 3) and against guidance w (50 steps).
+    """FD and guided accuracy against DDIM step count (at the model's default w) and against guidance w (50 steps).
     Small n keeps 1000-step sampling affordable on a CPU; each point carries the real-vs-real floor
     measured with the same n, since Frechet distance grows as n shrinks."""
     def point(n: int, **sampler) -> dict:
@@ -103,7 +103,8 @@ def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, 
                 "conditional_accuracy": figures.get("conditional_accuracy")}
 
     timesteps = model.card["config"]["timesteps"]
-    return {"steps": [point(n, steps=steps, guidance=3.0) for steps, n in CURVE_STEPS if steps <= timesteps],
+    default_w = model.module.config.sample_guidance
+    return {"steps": [point(n, steps=steps, guidance=default_w) for steps, n in CURVE_STEPS if steps <= timesteps],
             "guidance": [point(CURVE_GUIDANCE[1], steps=50, guidance=w) for w in CURVE_GUIDANCE[0]]}
 
 

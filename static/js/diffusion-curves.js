@@ -33,6 +33,6 @@ export function renderCurves(curves, stepsBox, guidanceBox) {
     guidanceBox.replaceChildren(missing());
     return;
   }
-  curve(stepsBox, curves.steps, "steps", { xLabel: "DDIM steps (w = 3)", xLog: true, label: "FD against the number of sampling steps" });
+  curve(stepsBox, curves.steps, "steps", { xLabel: `DDIM steps (w = ${curves.steps[0]?.guidance ?? "?"})`, xLog: true, label: "FD against the number of sampling steps" });
   curve(guidanceBox, curves.guidance, "guidance", { xLabel: "guidance w (50 steps)", xLog: false, label: "FD against the guidance scale" });
 }

@@ -48,6 +48,7 @@ def test_diffusion_gets_sampler_curves_and_heldout_bits_per_dim(tiny_copy, monke
     assert metrics["heldout_bits_per_dim"] > 0
     steps = metrics["curves"]["steps"]
     assert [p["steps"] for p in steps] == [10, 20]  # the tiny model has T = 50: no 100-step point
+    assert all(p["guidance"] == 1.0 for p in steps)  # the tiny card's sample_guidance (the default)
     assert [p["guidance"] for p in metrics["curves"]["guidance"]] == [0.0, 3.0]
     assert all(p["n"] == 20 and {"frechet_distance", "floor", "conditional_accuracy"} <= set(p) for p in steps)
 

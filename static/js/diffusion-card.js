@@ -5,6 +5,7 @@ import { api, guarded } from "./api.js";
 import { lineChart } from "./chart.js";
 import { renderCurves } from "./diffusion-curves.js";
 import { el } from "./images.js";
+import { runCount, totalOf, withEarlier } from "./training-runs.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,15 +16,6 @@ function duration(seconds) {
   return h ? `${h} h ${m} min` : `${Math.max(1, m)} min`;
 }
 
-const total = (runs, key) => runs.reduce((sum, run) => sum + (run[key] || 0), 0);
-
-/** "64" for one run; "124 in 2 runs (60 + 64)" when this run continued earlier ones. */
-function withEarlier(last, earlier, key) {
-  if (!earlier.length) return String(last);
-  const parts = [...earlier.map((run) => run[key] || 0), last];
-  return `${total(earlier, key) + last} in ${parts.length} runs (${parts.join(" + ")})`;
-}
-
 function summary(model) {
   const card = model.card;
   const cfg = card.config || {};
@@ -31,16 +23,15 @@ function summary(model) {
   const history = tr.history || [];
   const done = history.length;
   const planned = tr.epochs;
-  const earlier = tr.previous_runs || [];  // runs this one continued from (--init-from)
   const facts = [
     ["schedule", `${cfg.schedule}, T = ${cfg.timesteps}`],
     ["UNet", cfg.unet ? `channels ${(cfg.unet.channels || []).join("/")}, ${cfg.unet.num_classes ? "class-conditional" : "unconditional"}` : "—"],
     ["label dropout", cfg.label_dropout === undefined ? "—" : `${cfg.label_dropout} (trains ε_θ(x_t, ∅) for guidance)`],
     ["EMA decay", cfg.ema_decay ?? "—"],
     ["sample guidance", cfg.unet?.num_classes ? `w = ${cfg.sample_guidance ?? 1} (what sample uses unless told)` : "—"],
-    ["epochs", planned && done < planned ? `${done} of ${planned}` : withEarlier(done || planned || 0, earlier, "epochs")],
-    ["training time", earlier.length ? `${duration(total(earlier, "seconds") + (tr.seconds || 0))} in all` : duration(tr.seconds)],
-    ["optimiser steps", withEarlier(tr.steps ?? 0, earlier, "steps")],
+    ["epochs", planned && done < planned ? `${done} of ${planned}` : withEarlier(tr, "epochs")],
+    ["training time", runCount(tr) > 1 ? `${duration(totalOf(tr, "seconds"))} in all` : duration(tr.seconds)],
+    ["optimiser steps", withEarlier(tr, "steps")],
   ];
   const status = [];
   if (planned && done < planned) {

@@ -3,6 +3,7 @@
 
 import { el } from "./images.js";
 import { SHIPPED, fmt, fmt3, fmtLr } from "./gan-losses.js";
+import { runCount, totalOf } from "./training-runs.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,11 +17,15 @@ const COLUMNS = [
   ["FD ↓", (m) => fmt3(m.card?.metrics?.frechet_distance)],
   ["floor", (m) => fmt3(m.card?.metrics?.real_vs_real_frechet_floor)],
   ["FD / floor", (m) => fmt(m.card?.metrics?.frechet_ratio_to_floor, 1)],
-  ["class entropy", (m) => fmt(m.card?.metrics?.class_entropy)],
-  ["cond. accuracy", (m) => (m.card?.metrics?.conditional_accuracy === undefined ? "—"
+  ["entropy", (m) => fmt(m.card?.metrics?.class_entropy)],
+  ["accuracy", (m) => (m.card?.metrics?.conditional_accuracy === undefined ? "—"
     : `${(100 * m.card.metrics.conditional_accuracy).toFixed(1)}%`)],
-  ["epochs", (m) => m.card?.training?.epochs ?? "—"],
-  ["seconds", (m) => (m.card?.training?.seconds === undefined ? "—" : Math.round(m.card.training.seconds).toLocaleString("en"))],
+  ["epochs", (m) => {
+    const t = m.card?.training;
+    if (t?.epochs === undefined) return "—";
+    return runCount(t) > 1 ? `${totalOf(t, "epochs")} (${runCount(t)} runs)` : String(t.epochs);
+  }],
+  ["train s", (m) => (m.card?.training?.seconds === undefined ? "—" : Math.round(totalOf(m.card.training, "seconds")).toLocaleString("en"))],
 ];
 
 export function createCards(ctx) {

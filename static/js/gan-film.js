@@ -1,6 +1,7 @@
 // Training film: GET /api/models/{id}/film — the same 64 z decoded at points during training, and
 // the per-step losses. Scrubbing the chart or the slider shows the nearest frame; play replays training.
 
+import { runCount } from "./training-runs.js";
 import { api, guarded } from "./api.js";
 import { el, setSrc } from "./images.js";
 import { getNumber, getString, setState } from "./urlstate.js";
@@ -99,7 +100,8 @@ export function createFilm(ctx) {
     slider.value = frame;
     const epochs = model.card?.training?.epochs ?? film.frames.at(-1).epoch;
     $("film-frame-out").textContent = `${frame + 1} / ${film.frames.length}`;
-    $("film-caption").textContent = `${model.id} after epoch ${f.epoch} of ${epochs} · step ${f.step.toLocaleString("en")}`
+    const lastRun = runCount(model.card?.training) > 1 ? " of its last run" : "";  // the film is that run's
+    $("film-caption").textContent = `${model.id} after epoch ${f.epoch} of ${epochs}${lastRun} · step ${f.step.toLocaleString("en")}`
       + " · the same 64 z in every frame";
     $("film-readout").textContent = readout(f);
     chart.setCurrent(frame);

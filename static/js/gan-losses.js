@@ -1,6 +1,8 @@
 // What each GAN optimises, written out (card.config.loss picks the row), and the shipped GANs.
 // Shared by the film strip, the mode-collapse exhibit, the judge and the cards table.
 
+import { runCount, totalOf } from "./training-runs.js";
+
 /** The GANs genlab ships, in the order they finish training; a missing one is "not trained yet". */
 export const SHIPPED = ["dcgan-mnist", "cgan-mnist", "gan-collapsed-mnist", "wgan-gp-mnist"];
 
@@ -50,7 +52,9 @@ export function recipe(model) {
   if (c.d_batchnorm === false && c.loss !== "wgan-gp") parts.push("no batch norm in D");
   if (c.loss === "wgan-gp") parts.push(`λ = ${c.gp_weight}`);
   if (c.ema_decay) parts.push(`samples from an EMA (${c.ema_decay}) of G`);
-  if (t.epochs !== undefined) parts.push(`${t.epochs} epochs`);
+  if (t.epochs !== undefined) {
+    parts.push(runCount(t) > 1 ? `${totalOf(t, "epochs")} epochs in ${runCount(t)} runs` : `${t.epochs} epochs`);
+  }
   return parts.join(" · ");
 }
 

@@ -71,7 +71,7 @@ def class_entropy(predictions: torch.Tensor) -> float:
     0 = every sample the same class (mode collapse)."""
     p = torch.bincount(predictions, minlength=NUM_CLASSES).double()
     p = p / p.sum()
-    return float(-(p[p > 0] * p[p > 0].log()).sum() / math.log(NUM_CLASSES))
+    return 0.0 - float((p[p > 0] * p[p > 0].log()).sum() / math.log(NUM_CLASSES))  # 0.0 - x: one class gives 0, not -0
 
 
 def accuracy(predictions: torch.Tensor, labels: torch.Tensor) -> float:

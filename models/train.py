@@ -48,6 +48,7 @@ class FitConfig:
     grad_clip: float = 0.0  # max gradient norm; 0 = off
     log_every: int = 10  # record the step's losses every this many steps (for loss charts)
     film_every: int = 0  # every this many epochs, keep 64 fixed-seed samples (the training film strip)
+    film_every_steps: int = 0  # also every this many steps within an epoch: for a story told inside one epoch
 
 
 @dataclass
@@ -112,8 +113,10 @@ def _start_or_resume(model, optimizers, cfg: FitConfig, state_path: Path) -> dic
     return meta | saved | {"fit": asdict(cfg)}
 
 
-def _train_epoch(model, optimizers, cfg: FitConfig, epoch: int, meta: dict, augment) -> dict[str, float]:
-    """One seeded pass over the train split (a resumed epoch replays exactly); returns mean logs."""
+def _train_epoch(model, optimizers, cfg: FitConfig, epoch: int, meta: dict, augment,
+                 on_step: Callable[[int, int], None] | None = None) -> dict[str, float]:
+    """One seeded pass over the train split (a resumed epoch replays exactly); returns mean logs.
+    `on_step(i, n)` runs after step i of the epoch's n."""
     train = load_digits("train")
     for opt in optimizers:  # cosine decay by epoch: settles the final weights, resumes exactly
         for group in opt.param_groups:
@@ -136,18 +139,24 @@ def _train_epoch(model, optimizers, cfg: FitConfig, epoch: int, meta: dict, augm
             sums[k] += v * len(idx)
         if cfg.log_every and (meta["steps"] + i) % cfg.log_every == 0:
             meta["steps_log"].append({"step": meta["steps"] + i, **{k: round(v, 5) for k, v in logs.items()}})
+        if on_step:
+            on_step(i, len(batches))
     meta["steps"] += len(batches)
     return {k: v / len(train.labels) for k, v in sums.items()}
 
 
-def _add_film_frame(model, cfg: FitConfig, film: torch.Tensor | None, path: Path, meta: dict) -> torch.Tensor:
-    """Append this epoch's fixed-seed samples to the film and write it at once (so resume finds it)."""
+def _add_film_frame(model, cfg: FitConfig, film: torch.Tensor | None, path: Path, meta: dict,
+                    at_epoch: float) -> torch.Tensor:
+    """Append the fixed-seed samples at `at_epoch` (a fraction within an epoch) to the film and write it at
+    once (so resume finds it); the model is left in the mode it was in."""
+    was_training = model.training
     model.eval()
     frame = _film_frame(model, cfg.seed)[None]
+    model.train(was_training)
     film = frame if film is None else torch.cat([film, frame])
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file({"frames": film}, path)
-    meta["film_epochs"].append(meta["epoch"])
+    meta["film_epochs"].append(at_epoch)
     return film
 
 
@@ -160,18 +169,27 @@ def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
     film_path = state_path.with_name(state_path.name.split(".")[0] + ".film.safetensors")
     filming = bool(cfg.film_every) and hasattr(model, "sample")
     film = load_file(str(film_path))["frames"] if meta["film_epochs"] and film_path.exists() else None
+    if film is not None:  # frames kept inside an interrupted epoch are filmed again when it replays
+        film = film[:len(meta["film_epochs"])]
     if filming and film is None:  # frame 0: where training starts
         meta["film_epochs"] = []
-        film = _add_film_frame(model, cfg, None, film_path, meta)
+        film = _add_film_frame(model, cfg, None, film_path, meta, 0)
+
+    def film_within_epoch(i: int, n: int) -> None:
+        nonlocal film
+        if (i + 1) % cfg.film_every_steps == 0 and i + 1 < n:  # the epoch's end has its own frame
+            film = _add_film_frame(model, cfg, film, film_path, meta, round(meta["epoch"] + (i + 1) / n, 4))
+
     for epoch in range(meta["epoch"], cfg.epochs):
         start = time.perf_counter()
-        train_logs = _train_epoch(model, optimizers, cfg, epoch, meta, augment)
+        train_logs = _train_epoch(model, optimizers, cfg, epoch, meta, augment,
+                                  film_within_epoch if filming and cfg.film_every_steps else None)
         model.eval()
         record = {"epoch": epoch + 1, "train": train_logs, "heldout": _mean_logs(model, load_digits("heldout"))}
         meta["history"].append(record)
         meta.update(epoch=epoch + 1, seconds=meta["seconds"] + time.perf_counter() - start)
         if filming and ((epoch + 1) % cfg.film_every == 0 or epoch + 1 == cfg.epochs):
-            film = _add_film_frame(model, cfg, film, film_path, meta)
+            film = _add_film_frame(model, cfg, film, film_path, meta, meta["epoch"])
         save_training_state(state_path, model, optimizers, meta)
         log.info("epoch %d: train %s held-out %s", epoch + 1, record["train"], record["heldout"])
     return FitResult(meta["history"], meta["seconds"], meta["steps"], meta["steps_log"], film, meta["film_epochs"])
@@ -205,7 +223,8 @@ def _save(args, model: torch.nn.Module, card: dict, result: FitResult) -> None:
 
 def _fit_config(args) -> FitConfig:
     return FitConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                     grad_clip=args.grad_clip, film_every=args.film_every)
+                     grad_clip=args.grad_clip, film_every=args.film_every,
+                     film_every_steps=args.film_every_steps)
 
 
 def _start_from(args, model: torch.nn.Module) -> None:
@@ -307,6 +326,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--no-d-batchnorm", action="store_true", help="GAN: no batch norm in D, so it judges each image alone")
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
+    p.add_argument("--film-every-steps", type=int, default=0,
+                   help="with --film-every: also keep them every N steps within an epoch (e.g. to film a collapse)")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
     p.add_argument("--sample-guidance", type=float, default=1.0,
                    help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")

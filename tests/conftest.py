@@ -46,8 +46,8 @@ def write_tiny_checkpoints(directory: Path) -> None:
                                           "training": {"epochs": 2, "steps": 10, "history": [], "steps_log": [{"step": 0, "d_loss": 1.0}]},
                                           "metrics": {}})
     film_path(directory, "tiny-gan").parent.mkdir(exist_ok=True)
-    save_file({"frames": torch.zeros(2, 64, 28, 28, dtype=torch.uint8)}, film_path(directory, "tiny-gan"),
-              metadata={"epochs": "[1, 2]"})
+    save_file({"frames": torch.zeros(3, 64, 28, 28, dtype=torch.uint8)}, film_path(directory, "tiny-gan"),
+              metadata={"epochs": "[0.6, 1, 2]"})  # 0.6: a frame kept inside the first epoch
     torch.manual_seed(9)
     save_checkpoint(directory, DigitClassifier(width=4, feature_dim=8),
                     {"id": "digit-classifier", "family": "classifier", "title": "tiny classifier",

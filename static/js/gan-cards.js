@@ -15,7 +15,6 @@ const COLUMNS = [
     return lr === undefined ? "—" : `${fmtLr(lr)} / ${fmtLr(lr * (m.card.config.d_lr_scale ?? 1))}`;
   }],
   ["FD ↓", (m) => fmt3(m.card?.metrics?.frechet_distance)],
-  ["floor", (m) => fmt3(m.card?.metrics?.real_vs_real_frechet_floor)],
   ["FD / floor", (m) => fmt(m.card?.metrics?.frechet_ratio_to_floor, 1)],
   ["entropy", (m) => fmt(m.card?.metrics?.class_entropy)],
   ["accuracy", (m) => (m.card?.metrics?.conditional_accuracy === undefined ? "—"
@@ -44,11 +43,15 @@ export function createCards(ctx) {
       const extra = ctx.models.map((m) => m.id).filter((id) => !SHIPPED.includes(id));
       const ids = [...SHIPPED, ...extra];
       const measured = ctx.models.some((m) => m.card?.metrics?.frechet_distance !== undefined);
+      const floor = ctx.models.map((m) => m.card?.metrics?.real_vs_real_frechet_floor).find(Number.isFinite);
       $("cards-table").replaceChildren(
         el("table", { class: "metrics cards-table" },
           el("thead", {}, el("tr", {}, COLUMNS.map(([name], i) => el("th", { scope: "col", class: i > 2 ? "num" : null }, name)))),
           el("tbody", {}, ids.map(row))),
-        ...(measured ? [] : [el("p", { class: "muted" }, "No sample metrics in the cards yet: genlab evaluate writes them.")]),
+        measured
+          ? el("p", { class: "meta", id: "cards-floor" }, `Floor: ${fmt3(floor)}, the FD between two sets of real digits; `
+            + "FD / floor says how many times further from the real digits a model's samples are.")
+          : el("p", { class: "muted" }, "No sample metrics in the cards yet: genlab evaluate writes them."),
       );
     },
   };

@@ -47,6 +47,13 @@ function facts(model) {
     el("tr", { class: i ? "desc" : null }, el("th", { scope: "row" }, k), el("td", {}, v)))));
 }
 
+/** This page reopened at the model's training film, first frame: the collapse, and any hops, step by step. */
+function filmLink(id) {
+  const url = new URL(window.location.href);
+  url.search = new URLSearchParams({ ...Object.fromEntries(url.searchParams), fm: id, ff: "0", sec: "film" }).toString();
+  return el("p", { class: "film-link" }, el("a", { href: url.toString() }, `▶ Watch ${id} collapse in its training film`));
+}
+
 function column(ctx, spec) {
   const model = ctx.models.find((m) => m.id === spec.id);
   const head = el("h3", { class: "pair-title" }, el("code", {}, spec.id), " ", el("span", { class: `tag ${spec.role}` }, spec.tag));
@@ -75,7 +82,7 @@ function column(ctx, spec) {
   const node = el("div", { class: `pair-col ${spec.role}`, "data-model": spec.id }, head,
     el("div", { class: "pair-top" }, el("figure", {}, img, caption), stats),
     el("h4", { class: "hist-title" }, `Classes of ${m.samples ?? 1000} samples, judged by genlab's digit classifier`),
-    chart, facts(model));
+    chart, facts(model), spec.role === "collapsed" ? filmLink(spec.id) : null);
   return { node, model, img, caption };
 }
 

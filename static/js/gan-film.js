@@ -13,6 +13,9 @@ const FRAME_MS = 700;
 const COLORS = { d: "#1f5fd6", g: "#d9480f", real: "#2b8a3e", fake: "#c2255c", w: "#2b8a3e" };
 const LN2 = Math.log(2);
 
+/** "after epoch 3", or for a frame kept inside an epoch "40% into epoch 1". */
+const when = (f) => (Number.isInteger(f.epoch) ? `after epoch ${f.epoch}`
+  : `${Math.round((f.epoch % 1) * 100)}% into epoch ${Math.floor(f.epoch) + 1}`);
 const series = (log, key) => log.filter((r) => Number.isFinite(r[key])).map((r) => [r.step, r[key]]);
 
 function panelsFor(model, log) {
@@ -82,10 +85,22 @@ export function createFilm(ctx) {
     return best;
   }
 
+  // A frame kept inside an epoch (a run filmed every few steps) reads the losses of its nearest logged step.
+  function lossesAt(f) {
+    if (Number.isInteger(f.epoch)) {
+      const h = film.history?.find((r) => r.epoch === f.epoch)?.train;
+      return h && { label: `epoch ${f.epoch} means`, h };
+    }
+    const log = film.steps_log || [];
+    const h = log.reduce((best, r) => (!best || Math.abs(r.step - f.step) < Math.abs(best.step - f.step) ? r : best), null);
+    return h && { label: `step ${h.step.toLocaleString("en")}`, h };
+  }
+
   function readout(f) {
-    const h = film.history?.find((r) => r.epoch === f.epoch)?.train;
-    if (!h) return "";
-    const parts = [`epoch ${f.epoch} means: D loss ${fmt(h.d_loss)}`, `G loss ${fmt(h.g_loss)}`];
+    const at = lossesAt(f);
+    if (!at) return "";
+    const { h } = at;
+    const parts = [`${at.label}: D loss ${fmt(h.d_loss)}`, `G loss ${fmt(h.g_loss)}`];
     if (h.d_real !== undefined) parts.push(`D(x) ${fmt(h.d_real)}`, `D(G(z)) ${fmt(h.d_fake)}`);
     if (h.wasserstein !== undefined) parts.push(`W ${fmt(h.wasserstein)}`, `gradient penalty ${fmt(h.gp, 3)}`);
     return parts.join(" · ");
@@ -95,13 +110,13 @@ export function createFilm(ctx) {
     if (!film?.frames.length) return;
     frame = Math.min(film.frames.length - 1, Math.max(0, i));
     const f = film.frames[frame];
-    setSrc($("film-grid"), f.grid, `${model.id}'s 64 fixed z after epoch ${f.epoch} of training`);
+    setSrc($("film-grid"), f.grid, `${model.id}'s 64 fixed z ${when(f)} of training`);
     $("film-grid").dataset.frame = String(frame);
     slider.value = frame;
     const epochs = model.card?.training?.epochs ?? film.frames.at(-1).epoch;
     $("film-frame-out").textContent = `${frame + 1} / ${film.frames.length}`;
     const lastRun = runCount(model.card?.training) > 1 ? " of its last run" : "";  // the film is that run's
-    $("film-caption").textContent = `${model.id} after epoch ${f.epoch} of ${epochs}${lastRun} · step ${f.step.toLocaleString("en")}`
+    $("film-caption").textContent = `${model.id} ${when(f)} of ${epochs}${lastRun} · step ${f.step.toLocaleString("en")}`
       + " · the same 64 z in every frame";
     $("film-readout").textContent = readout(f);
     chart.setCurrent(frame);
@@ -143,7 +158,7 @@ export function createFilm(ctx) {
       return;
     }
     $("film-model").value = target.id;
-    $("film-objective").textContent = `${target.id}: ${recipe(target)}. The same 64 z decoded after every few epochs, `
+    $("film-objective").textContent = `${target.id}: ${recipe(target)}. The same 64 z decoded at points through training, `
       + "next to the two players' losses.";
     $("film-formulas").replaceChildren(...formulas(target).filter(Boolean));
     const data = await guarded(section, () => load(target.id));
@@ -159,7 +174,7 @@ export function createFilm(ctx) {
     model = target;
     film = data;
     const panels = panelsFor(model, data.steps_log || []);
-    chart.draw({ panels, markers: data.frames.map((f) => ({ x: f.step, label: `epoch ${f.epoch}` })) });
+    chart.draw({ panels, markers: data.frames.map((f) => ({ x: f.step, label: when(f) })) });
     slider.max = Math.max(0, data.frames.length - 1);
     const log = data.steps_log || [];
     const every = log.length > 1 ? log[1].step - log[0].step : null;

@@ -76,3 +76,29 @@ def test_the_training_film_survives_an_interruption(tmp_path):
     result = fit(VAE(TINY), FitConfig(**{**asdict(cfg), "epochs": 2}), tmp_path / "m.state.safetensors")
     assert result.film_epochs == [0, 1, 2] and result.film.shape == (3, 64, 28, 28)
     assert result.film.dtype == torch.uint8 and not torch.equal(result.film[0], result.film[2])
+
+
+def test_a_run_can_be_filmed_within_its_epochs_and_resumes_without_stale_frames(tmp_path):
+    """film_every_steps adds frames at fractional epochs (a collapse plays out inside one epoch); frames kept
+    inside an epoch that was interrupted are dropped on resume, since that epoch replays and films them again."""
+    from math import ceil
+
+    from safetensors.torch import load_file, save_file
+
+    from models.data import load_digits
+
+    cfg = FitConfig(epochs=1, batch_size=1024, seed=1, film_every=1, film_every_steps=3)
+    n = ceil(len(load_digits("train").labels) / cfg.batch_size)
+    state = tmp_path / "m.state.safetensors"
+    torch.manual_seed(0)
+    once = fit(VAE(TINY), cfg, state)
+    inside = [round(k / n, 4) for k in range(3, n, 3)]
+    second = [round(1 + k / n, 4) for k in range(3, n, 3)]
+    assert once.film_epochs == [0, *inside, 1] and once.film.shape[0] == len(once.film_epochs)
+    film_file = tmp_path / "m.film.safetensors"
+    frames = load_file(str(film_file))["frames"]
+    save_file({"frames": torch.cat([frames, frames[:1]])}, film_file)  # a frame from an epoch that never finished
+    resumed = fit(VAE(TINY), FitConfig(**{**asdict(cfg), "epochs": 2}), state)
+    assert resumed.film_epochs == [0, *inside, 1, *second, 2]
+    assert resumed.film.shape[0] == len(resumed.film_epochs)
+    assert torch.equal(resumed.film[:len(once.film_epochs)], once.film)

@@ -20,7 +20,7 @@ def test_frechet_distance_matches_the_closed_form_for_shifted_gaussians():
 
 def test_class_entropy_is_one_for_uniform_and_zero_for_collapse():
     assert abs(class_entropy(torch.arange(1000) % 10) - 1.0) < 1e-9
-    assert class_entropy(torch.full((100,), 3)) == 0.0
+    assert str(class_entropy(torch.full((100,), 3))) == "0.0"  # not "-0.0" on a card
     assert 0 < class_entropy(torch.tensor([0, 0, 0, 1])) < 0.5
 
 

@@ -14,7 +14,7 @@ def test_discriminate_scores_any_image(client):
 
 def test_film_strip_pairs_frames_with_steps(client):
     film = client.get("/api/models/tiny-gan/film").json()
-    assert [f["epoch"] for f in film["frames"]] == [1, 2] and [f["step"] for f in film["frames"]] == [5, 10]
+    assert [f["epoch"] for f in film["frames"]] == [0.6, 1, 2] and [f["step"] for f in film["frames"]] == [3, 5, 10]
     assert film["frames"][0]["grid"].startswith("data:image/png;base64,") and film["steps_log"]
 
 

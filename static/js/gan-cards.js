@@ -10,9 +10,11 @@ const $ = (id) => document.getElementById(id);
 const COLUMNS = [
   ["model", (m) => el("code", {}, m.id)],
   ["loss", (m) => m.card?.config?.loss ?? "—"],
-  ["lr G / D", (m) => {
+  ["lr", (m) => {  // one figure when G and D share it (every shipped GAN), "G / D" otherwise
     const lr = m.card?.training?.lr;
-    return lr === undefined ? "—" : `${fmtLr(lr)} / ${fmtLr(lr * (m.card.config.d_lr_scale ?? 1))}`;
+    const scale = m.card?.config?.d_lr_scale ?? 1;
+    if (lr === undefined) return "—";
+    return scale === 1 ? fmtLr(lr) : `G ${fmtLr(lr)} / D ${fmtLr(lr * scale)}`;
   }],
   ["FD ↓", (m) => fmt3(m.card?.metrics?.frechet_distance)],
   ["FD / floor", (m) => fmt(m.card?.metrics?.frechet_ratio_to_floor, 1)],

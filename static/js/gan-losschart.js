@@ -140,10 +140,11 @@ export function createLossChart(container, { onScrub = () => {} } = {}) {
     svg.append(svgEl("text", { x: (PAD.left + WIDTH - PAD.right) / 2, y: plotBottom + 38, "text-anchor": "middle",
       class: "chart-label" }, "training step"));
     markerNodes = markers.map((m) => {
+      const x = X(m.x);  // near an edge the label hangs inwards from its marker, so it is never cut off
+      const anchor = x > WIDTH - PAD.right - 80 ? "end" : x < PAD.left + 80 ? "start" : "middle";
       const g = svgEl("g", { class: "film-marker" },
-        svgEl("line", { x1: X(m.x), x2: X(m.x), y1: plotTop, y2: plotBottom }),
-        svgEl("text", { x: Math.min(WIDTH - PAD.right - 30, Math.max(PAD.left + 30, X(m.x))),
-          y: X(m.x) > legendEnd + 40 ? plotTop - 8 : plotTop + 16, "text-anchor": "middle", class: "film-marker-label" }, m.label));
+        svgEl("line", { x1: x, x2: x, y1: plotTop, y2: plotBottom }),
+        svgEl("text", { x, y: x > legendEnd + 40 ? plotTop - 8 : plotTop + 16, "text-anchor": anchor, class: "film-marker-label" }, m.label));
       svg.append(g);
       return g;
     });

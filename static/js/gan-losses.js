@@ -53,7 +53,7 @@ export function recipe(model) {
   if (c.loss === "wgan-gp") parts.push(`λ = ${c.gp_weight}`);
   if (c.ema_decay) parts.push(`samples from an EMA (${c.ema_decay}) of G`);
   if (t.epochs !== undefined) {
-    parts.push(runCount(t) > 1 ? `${totalOf(t, "epochs")} epochs in ${runCount(t)} runs` : `${t.epochs} epochs`);
+    parts.push(runCount(t) > 1 ? `${totalOf(t, "epochs")} epochs in ${runCount(t)} runs` : `${t.epochs} epoch${t.epochs === 1 ? "" : "s"}`);
   }
   return parts.join(" · ");
 }

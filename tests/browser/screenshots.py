@@ -64,6 +64,10 @@ def gan(page: Page, base: str) -> None:
     page.goto(f"{base}/gan?model=dcgan-mnist&seed=7&steps=12&method=slerp&sec=interp")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
     sections(page, "gan", ["interp", "sliders", "film", "collapse", "judge", "cards"])
+    page.goto(f"{base}/gan?model=dcgan-mnist&fm=gan-collapsed-mnist&ff=9&sec=film")  # a hop, mid-epoch
+    expect(page.locator("#film-grid[src^='data:image/png']")).to_be_attached()
+    time.sleep(1)
+    save(page.locator("#film").screenshot(), "gan-film-collapse.png")
 
 
 def diffusion(page: Page, base: str) -> None:

@@ -1,6 +1,6 @@
 """The GAN explorer in a real browser against the real server: the sample grid and its seed, the
-training film scrubbed by chart and keys, D's verdict on a drawing, and permalinks. Only dcgan-mnist
-(the first GAN to finish training) is needed."""
+training film scrubbed by chart and keys, D's verdict on a drawing, and permalinks. They use dcgan-mnist,
+and the shipped gan-collapsed-mnist for its film filmed inside an epoch."""
 
 import re
 
@@ -63,6 +63,24 @@ def test_scrubbing_the_film_chart_shows_the_nearest_frame(page: Page, live_serve
     page.locator("#film-frame").fill(str(frames - 1))
     expect(grid).to_have_attribute("data-frame", str(frames - 1))
     assert grid.get_attribute("src") == last
+
+
+def test_the_collapse_panel_opens_the_collapsed_gans_film_with_its_frames_inside_the_epoch(page: Page, live_server: str):
+    """gan-collapsed-mnist is filmed every 10 steps of its one epoch: frames between epoch ends read as
+    "N% into epoch 1" with the losses of that step, not of a whole epoch."""
+    page.goto(f"{live_server}/gan?model={MODEL}&sec=collapse")
+    page.get_by_role("link", name=re.compile("Watch gan-collapsed-mnist collapse")).click()
+    grid = page.locator("#film-grid")
+    expect(grid).to_have_attribute("data-frame", "0")
+    assert query(page)["fm"] == "gan-collapsed-mnist" and query(page)["ff"] == "0"
+    expect(page.locator("#film-model")).to_have_value("gan-collapsed-mnist")
+    assert int(page.locator("#film-frame").get_attribute("max")) >= 5
+    first = grid.get_attribute("src")
+    page.locator("#film-next").click()
+    expect(grid).to_have_attribute("data-frame", "1")
+    expect(page.locator("#film-caption")).to_contain_text(re.compile(r"\d+% into epoch 1 of 1"))
+    expect(page.locator("#film-readout")).to_contain_text(re.compile(r"^step \d+: D loss"))
+    assert grid.get_attribute("src") != first
 
 
 def test_drawing_gets_a_score_from_the_discriminator(page: Page, live_server: str):

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
+from models.checkpoint import film_path
 from models.data import load_digits
 from models.metrics import accuracy, class_entropy, classify, frechet_distance
 from models.registry import load_model
@@ -62,6 +64,17 @@ def test_the_collapsed_gan_really_collapsed(classifier):
     collapsed = _class_entropy_of_samples("gan-collapsed-mnist", classifier)
     assert healthy > 0.85 and collapsed < 0.6 and healthy - collapsed > 0.3
     assert _pixel_spread("gan-collapsed-mnist") < 0.6 * _pixel_spread("dcgan-mnist")  # different z, similar pictures
+
+
+@torch.inference_mode()
+def test_the_collapsed_gans_film_shows_it_hopping_between_modes(classifier):
+    """Collapse is not one bad image: in the film, G sends all 64 z to one picture, D learns to reject it, and G
+    moves every z to another. Frames where the 64 samples are nearly alike must land on several classes."""
+    frames = load_file(str(film_path(CHECKPOINTS, "gan-collapsed-mnist")))["frames"][1:].float() / 255
+    collapsed = [f for f in frames if f.std(dim=0).mean() < 0.06]
+    assert len(collapsed) >= len(frames) // 2
+    modes = {classify(classifier, f[:, None])[1].mode().values.item() for f in collapsed}
+    assert len(modes) >= 4
 
 
 @torch.inference_mode()

@@ -1,7 +1,7 @@
 // Mode collapse: gan-collapsed-mnist next to the healthy dcgan-mnist — a sample grid of each (same
 // seed), the classes of 1000 samples as judged by genlab's classifier, and how the collapse was provoked.
 
-import { guarded, post } from "./api.js";
+import { api, guarded, post } from "./api.js";
 import { svgEl } from "./chart.js";
 import { el, setSrc } from "./images.js";
 import { fmt, fmt3, recipe } from "./gan-losses.js";
@@ -47,11 +47,40 @@ function facts(model) {
     el("tr", { class: i ? "desc" : null }, el("th", { scope: "row" }, k), el("td", {}, v)))));
 }
 
-/** This page reopened at the model's training film, first frame: the collapse, and any hops, step by step. */
-function filmLink(id) {
+/** This page reopened at frame `frame` of the model's training film. */
+function filmHref(id, frame) {
   const url = new URL(window.location.href);
-  url.search = new URLSearchParams({ ...Object.fromEntries(url.searchParams), fm: id, ff: "0", sec: "film" }).toString();
-  return el("p", { class: "film-link" }, el("a", { href: url.toString() }, `▶ Watch ${id} collapse in its training film`));
+  url.search = new URLSearchParams({ ...Object.fromEntries(url.searchParams), fm: id, ff: String(frame), sec: "film" }).toString();
+  return url.toString();
+}
+
+function filmLink(id) {
+  return el("p", { class: "film-link" }, el("a", { href: filmHref(id, 0) }, `▶ Watch ${id} collapse in its training film`));
+}
+
+/** The top-left digit of a film frame's 8×8 grid (make_grid puts the first image at 0, 0). */
+function firstCell(src, label) {
+  const canvas = el("canvas", { width: 28, height: 28, class: "px mode-img", role: "img", "aria-label": label });
+  const img = new Image();
+  img.onload = () => canvas.getContext("2d").drawImage(img, 0, 0, 28, 28, 0, 0, 28, 28);
+  img.src = src;
+  return canvas;
+}
+
+/** The first z's picture at every frame of the collapsed GAN's film. Once G has collapsed, all 64 z share
+ * that picture, so the strip is the sequence of modes G visited; each opens its frame in the film. */
+async function modesStrip(id) {
+  const film = await api(`/api/models/${encodeURIComponent(id)}/film`);
+  return el("figure", { class: "modes-strip" },
+    el("h3", { class: "hist-title" }, `The modes ${id} visited in its one run`),
+    el("div", { class: "modes-row" }, film.frames.map((f, i) => {
+      const when = i ? `step ${f.step}` : "start";
+      return el("a", { class: "mode", href: filmHref(id, i), "data-frame": i },
+        firstCell(f.grid, `the first z at ${when}`), el("span", { class: "mode-step" }, when));
+    })),
+    el("figcaption", { class: "caption" }, "The first of the film's 64 fixed z at each frame. At the start the 64 "
+      + "are 64 different digits; from the first hop on, the other 63 show nearly the same picture as this one. "
+      + "Click one to open that frame in the film."));
 }
 
 function column(ctx, spec) {
@@ -106,6 +135,8 @@ export function createCollapse(ctx) {
       cols = PAIR.map((spec) => column(ctx, spec));
       $("collapse-pair").replaceChildren(...cols.map((c) => c.node));
       if (ctx.models.length) refresh();
+      const collapsed = ctx.models.find((m) => m.id === PAIR[0].id && m.capabilities.includes("film"));
+      if (collapsed) guarded(section, () => modesStrip(collapsed.id)).then((strip) => strip && $("collapse-modes").replaceChildren(strip));
     },
     refresh,
   };

@@ -83,6 +83,24 @@ def test_the_collapse_panel_opens_the_collapsed_gans_film_with_its_frames_inside
     assert grid.get_attribute("src") != first
 
 
+def test_the_modes_strip_shows_one_picture_per_film_frame_and_opens_that_frame(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model={MODEL}&sec=collapse")
+    modes = page.locator("#collapse-modes .mode")
+    expect(modes.first).to_be_attached()
+    count = modes.count()
+    assert count >= 5
+    # each canvas gets its frame's first digit once the grid image has loaded; a frame may be blank (G's first
+    # hop can be to nothing), but not more than a couple
+    page.wait_for_function("""(count) => {
+        const canvases = [...document.querySelectorAll('#collapse-modes canvas')];
+        const drawn = canvases.filter((c) => c.getContext('2d').getImageData(0, 0, 28, 28).data.some((v, i) => i % 4 === 0 && v > 0));
+        return canvases.length === count && drawn.length >= count - 2;
+    }""", arg=count)
+    modes.nth(3).click()
+    expect(page.locator("#film-grid")).to_have_attribute("data-frame", "3")
+    assert query(page)["fm"] == "gan-collapsed-mnist" and query(page)["ff"] == "3"
+
+
 def test_drawing_gets_a_score_from_the_discriminator(page: Page, live_server: str):
     page.goto(f"{live_server}/gan?model={MODEL}&sec=judge")
     expect(page.locator("body[data-ready=true]")).to_be_attached()

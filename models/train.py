@@ -224,7 +224,7 @@ def _save(args, model: torch.nn.Module, card: dict, result: FitResult) -> None:
 def _fit_config(args) -> FitConfig:
     return FitConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                      grad_clip=args.grad_clip, film_every=args.film_every,
-                     film_every_steps=args.film_every_steps)
+                     film_every_steps=args.film_every_steps, log_every=args.log_every)
 
 
 def _start_from(args, model: torch.nn.Module) -> None:
@@ -325,6 +325,7 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--ema-decay", type=float, default=0.999, help="GAN: sample from an EMA of G (0 = from G itself)")
     p.add_argument("--no-d-batchnorm", action="store_true", help="GAN: no batch norm in D, so it judges each image alone")
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
+    p.add_argument("--log-every", type=int, default=10, help="record one step's losses in the card every N steps (for charts)")
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--film-every-steps", type=int, default=0,
                    help="with --film-every: also keep them every N steps within an epoch (e.g. to film a collapse)")

@@ -1,10 +1,11 @@
+import argparse
 from argparse import Namespace
 
 import pytest
 import torch
 
 from models.checkpoint import save_checkpoint
-from models.train import _start_from
+from models.train import _fit_config, _start_from, add_train_parser
 from models.vae import VAE, VAEConfig
 
 
@@ -22,3 +23,13 @@ def test_init_from_loads_a_checkpoints_weights_exactly_and_refuses_a_misfit(tmp_
     with pytest.raises(RuntimeError, match="size mismatch"):
         _start_from(Namespace(init_from="shipped", out=str(tmp_path)), VAE(VAEConfig(latent_dim=8, hidden=32, width=8)))
     _start_from(Namespace(init_from="", out=str(tmp_path)), fresh)  # no --init-from: nothing happens
+
+
+def test_the_train_command_passes_its_filming_and_logging_rates_to_the_loop():
+    """The collapse run's recipe relies on --film-every-steps and --log-every reaching FitConfig."""
+    parser = argparse.ArgumentParser()
+    add_train_parser(parser.add_subparsers())
+    args = parser.parse_args(["train", "gan", "--id", "x", "--film-every", "1", "--film-every-steps", "10", "--log-every", "1"])
+    cfg = _fit_config(args)
+    assert (cfg.film_every, cfg.film_every_steps, cfg.log_every) == (1, 10, 1)
+    assert _fit_config(parser.parse_args(["train", "gan", "--id", "x"])).log_every == 10

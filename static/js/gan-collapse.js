@@ -1,10 +1,12 @@
 // Mode collapse: gan-collapsed-mnist next to the healthy dcgan-mnist — a sample grid of each (same
 // seed), the classes of 1000 samples as judged by genlab's classifier, and how the collapse was provoked.
 
-import { api, guarded, post } from "./api.js";
+import { guarded, post } from "./api.js";
 import { svgEl } from "./chart.js";
 import { el, setSrc } from "./images.js";
+import { loadFilm } from "./gan-film.js";
 import { fmt, fmt3, recipe } from "./gan-losses.js";
+import { urlWith } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 const PAIR = [
@@ -48,11 +50,7 @@ function facts(model) {
 }
 
 /** This page reopened at frame `frame` of the model's training film. */
-function filmHref(id, frame) {
-  const url = new URL(window.location.href);
-  url.search = new URLSearchParams({ ...Object.fromEntries(url.searchParams), fm: id, ff: String(frame), sec: "film" }).toString();
-  return url.toString();
-}
+const filmHref = (id, frame) => urlWith({ fm: id, ff: frame, sec: "film" });
 
 function filmLink(id) {
   return el("p", { class: "film-link" }, el("a", { href: filmHref(id, 0) }, `▶ Watch ${id} collapse in its training film`));
@@ -70,7 +68,7 @@ function firstCell(src, label) {
 /** The first z's picture at every frame of the collapsed GAN's film. Once G has collapsed, all 64 z share
  * that picture, so the strip is the sequence of modes G visited; each opens its frame in the film. */
 async function modesStrip(id) {
-  const film = await api(`/api/models/${encodeURIComponent(id)}/film`);
+  const film = await loadFilm(id);
   return el("figure", { class: "modes-strip" },
     el("h3", { class: "hist-title" }, `The modes ${id} visited in its one run`),
     el("div", { class: "modes-row" }, film.frames.map((f, i) => {

@@ -16,6 +16,22 @@ const LN2 = Math.log(2);
 /** "after epoch 3", or for a frame kept inside an epoch "40% into epoch 1". */
 const when = (f) => (Number.isInteger(f.epoch) ? `after epoch ${f.epoch}`
   : `${Math.round((f.epoch % 1) * 100)}% into epoch ${Math.floor(f.epoch) + 1}`);
+/** Index of the item whose `step` is nearest `step` (-1 for none). */
+const nearestByStep = (items, step) => items.reduce((best, r, i) =>
+  (best < 0 || Math.abs(r.step - step) < Math.abs(items[best].step - step) ? i : best), -1);
+
+const films = new Map(); // model id → film response (promise), shared by every section that shows a film
+
+/** GET /api/models/{id}/film, once per model per page (a failed request is retried next time). */
+export function loadFilm(id) {
+  if (!films.has(id)) {
+    const p = api(`/api/models/${encodeURIComponent(id)}/film`);
+    p.catch(() => films.delete(id));
+    films.set(id, p);
+  }
+  return films.get(id);
+}
+
 const series = (log, key) => log.filter((r) => Number.isFinite(r[key])).map((r) => [r.step, r[key]]);
 
 function panelsFor(model, log) {
@@ -61,7 +77,6 @@ export function createFilm(ctx) {
   const section = $("film");
   const slider = $("film-frame");
   const chart = createLossChart($("film-chart"), { onScrub: (step) => setFrame(nearest(step)) });
-  const films = new Map(); // model id → film response (promise)
   let modelId = getString("fm", null);
   let frame = getNumber("ff", -1, { min: 0, max: 999, integer: true });
   let film = null;
@@ -79,10 +94,7 @@ export function createFilm(ctx) {
   }
 
   function nearest(step) {
-    if (!film?.frames.length) return 0;
-    let best = 0;
-    film.frames.forEach((f, i) => { if (Math.abs(f.step - step) < Math.abs(film.frames[best].step - step)) best = i; });
-    return best;
+    return Math.max(0, nearestByStep(film?.frames || [], step));
   }
 
   // A frame kept inside an epoch (a run filmed every few steps) reads the losses of its nearest logged step.
@@ -91,8 +103,7 @@ export function createFilm(ctx) {
       const h = film.history?.find((r) => r.epoch === f.epoch)?.train;
       return h && { label: `epoch ${f.epoch} means`, h };
     }
-    const log = film.steps_log || [];
-    const h = log.reduce((best, r) => (!best || Math.abs(r.step - f.step) < Math.abs(best.step - f.step) ? r : best), null);
+    const h = film.steps_log?.[nearestByStep(film.steps_log, f.step)];
     return h && { label: `step ${h.step.toLocaleString("en")}`, h };
   }
 
@@ -141,15 +152,6 @@ export function createFilm(ctx) {
     }, FRAME_MS);
   }
 
-  function load(id) {
-    if (!films.has(id)) {
-      const p = api(`/api/models/${encodeURIComponent(id)}/film`);
-      p.catch(() => films.delete(id));
-      films.set(id, p);
-    }
-    return films.get(id);
-  }
-
   async function show(id) {
     stop();
     const target = filmModels().find((m) => m.id === id) || filmModels()[0];
@@ -161,7 +163,7 @@ export function createFilm(ctx) {
     $("film-objective").textContent = `${target.id}: ${recipe(target)}. The same 64 z decoded at points through training, `
       + "next to the two players' losses.";
     $("film-formulas").replaceChildren(...formulas(target).filter(Boolean));
-    const data = await guarded(section, () => load(target.id));
+    const data = await guarded(section, () => loadFilm(target.id));
     if ($("film-model").value !== target.id) return;
     if (!data) { // the error is on screen; do not leave another model's film next to it
       film = null;

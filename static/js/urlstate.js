@@ -42,15 +42,20 @@ export function formatNumbers(values, digits = 2) {
   return values.map((v) => String(round(v, digits))).join(",");
 }
 
-/** Merge `changes` into the query string; null/undefined/"" removes a key. */
-export function setState(changes) {
+/** This page's URL with `changes` merged into its query; null/undefined/"" removes a key. */
+export function urlWith(changes) {
   const p = params();
   for (const [key, value] of Object.entries(changes)) {
     if (value === null || value === undefined || value === "") p.delete(key);
     else p.set(key, String(value));
   }
   const query = p.toString().replaceAll("%2C", ",").replaceAll("%3A", ":");
-  const url = `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`;
+  return `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`;
+}
+
+/** Merge `changes` into the query string (see urlWith), without a new history entry. */
+export function setState(changes) {
+  const url = urlWith(changes);
   if (url !== `${window.location.pathname}${window.location.search}${window.location.hash}`) {
     history.replaceState(history.state, "", url);
   }

@@ -1,9 +1,12 @@
 from dataclasses import asdict
+from math import ceil
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from models.checkpoint import save_checkpoint
+from models.data import load_digits
 from models.registry import load_all, load_model
 from models.train import FitConfig, fit
 from models.vae import VAE, VAEConfig
@@ -81,12 +84,6 @@ def test_the_training_film_survives_an_interruption(tmp_path):
 def test_a_run_can_be_filmed_within_its_epochs_and_resumes_without_stale_frames(tmp_path):
     """film_every_steps adds frames at fractional epochs (a collapse plays out inside one epoch); frames kept
     inside an epoch that was interrupted are dropped on resume, since that epoch replays and films them again."""
-    from math import ceil
-
-    from safetensors.torch import load_file, save_file
-
-    from models.data import load_digits
-
     cfg = FitConfig(epochs=1, batch_size=1024, seed=1, film_every=1, film_every_steps=3)
     n = ceil(len(load_digits("train").labels) / cfg.batch_size)
     state = tmp_path / "m.state.safetensors"

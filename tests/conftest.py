@@ -1,14 +1,8 @@
 """Shared fixtures: tiny seeded checkpoints for fast tests, and a real uvicorn serving the shipped ones."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 
-import httpx
 import pytest
 import torch
 from fastapi.testclient import TestClient
@@ -21,8 +15,8 @@ from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
 from server.app import create_app
 from server.config import Settings
+from tests.serving import REPO, uvicorn_server
 
-REPO = Path(__file__).resolve().parent.parent
 TINY_VAES = {
     "tiny-vae": VAEConfig(latent_dim=2, hidden=16, width=4),
     "tiny-cvae": VAEConfig(latent_dim=3, hidden=16, width=4, num_classes=10),
@@ -67,34 +61,8 @@ def client(tiny_dir):
         yield c
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server():
     """A real uvicorn process on a free port serving the shipped checkpoints; yields its base URL."""
-    port = _free_port()
-    env = {**os.environ, "GENLAB_CHECKPOINT_DIR": str(REPO / "checkpoints")}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=REPO, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError("uvicorn exited during start-up")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("uvicorn did not become ready in 60 s")
+    with uvicorn_server(REPO / "checkpoints") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

@@ -1,0 +1,55 @@
+"""Start a real uvicorn process for tests and benches: real HTTP, real sockets, the app as users run it."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def uvicorn_server(checkpoint_dir: Path, env: dict[str, str] | None = None, ready_status: int = 200,
+                   start_seconds: float = 90) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A uvicorn process serving `checkpoint_dir` with GENLAB_* overrides in `env`; yields (base URL, process).
+
+    It waits until /readyz answers `ready_status` (200 once models are loaded)."""
+    port = free_port()
+    full_env = {**os.environ, "GENLAB_CHECKPOINT_DIR": str(checkpoint_dir), **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                            cwd=REPO, env=full_env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_seconds
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == ready_status:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited during start-up with code {proc.returncode}")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError(f"uvicorn did not become ready in {start_seconds} s")
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

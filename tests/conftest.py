@@ -15,7 +15,7 @@ from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
 from server.app import create_app
 from server.config import Settings
-from tests.serving import REPO, uvicorn_server
+from server.spawn import REPO, uvicorn_server
 
 TINY_VAES = {
     "tiny-vae": VAEConfig(latent_dim=2, hidden=16, width=4),

@@ -1,4 +1,4 @@
-"""Start a real uvicorn process for tests and benches: real HTTP, real sockets, the app as users run it."""
+"""Start a real uvicorn process (for benches and tests): real HTTP, real sockets, the app as users run it."""
 
 import contextlib
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parent.parent
+from server.config import REPO_ROOT as REPO
 
 
 def free_port() -> int:

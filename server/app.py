@@ -13,7 +13,8 @@ from fastapi.templating import Jinja2Templates
 from server.config import REPO_ROOT, Settings
 from server.images import BadImage
 from server.limits import BodySizeLimit
-from server.routes import data, diffusion, gan, health, latent, likelihood, models, pages, sample
+from server.routes import data, diffusion, docs, gan, health, latent, likelihood, models, pages, sample
+from server.security import add_security
 from server.store import ModelStore, ServerBusy
 
 log = logging.getLogger("genlab")
@@ -30,15 +31,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("loaded %d models on %s; failed: %s", len(store.models), store.device, store.failed)
         yield
 
-    app = FastAPI(title="genlab", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="genlab", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="See how generative models work: sample, interpolate, reconstruct, score.")
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
-    for module in (health, models, sample, latent, likelihood, diffusion, gan, data, pages):
+    for module in (health, models, sample, latent, likelihood, diffusion, gan, data, pages, docs):
         app.include_router(module.router)
     _add_error_handlers(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    add_security(app, settings)  # last: outermost, so every response gets the headers
     return app
 
 

@@ -20,3 +20,7 @@ class Settings(BaseSettings):
     torch_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     max_batch: int = Field(64, ge=1, le=64)  # may lower the API's n <= 64
     max_body_bytes: int = Field(2_000_000, ge=1024, le=2_000_000)
+    # Host headers answered (others get 400: DNS rebinding); GENLAB_ALLOWED_HOSTS='["lab.example.org"]'.
+    # "testserver" is the host of Starlette's TestClient.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "testserver"],
+                                     min_length=1)

@@ -18,6 +18,8 @@ from torch import nn
 from models.nets import ConvDecoder, ConvEncoder
 
 LOG_2PI = math.log(2 * math.pi)
+RECONSTRUCT_SAMPLES = 16  # posterior draws averaged by `reconstruct`
+IMPORTANCE_SAMPLES = 64  # K of the importance-weighted bound `log_prob` reports
 
 
 @dataclass
@@ -82,7 +84,7 @@ class VAE(nn.Module):
         recon = recon / samples
         return {"recon": recon, "kl": kl, "elbo": -(recon + kl)}
 
-    def reconstruct(self, x, labels=None, generator=None, samples: int = 16) -> dict[str, torch.Tensor]:
+    def reconstruct(self, x, labels=None, generator=None, samples: int = RECONSTRUCT_SAMPLES) -> dict[str, torch.Tensor]:
         """Everything the reconstruct view shows: posterior, decoded posterior mean, ELBO split and
         the training objective (recon + beta * KL) for this image."""
         mean, logvar = self.encode(x, labels)
@@ -96,11 +98,17 @@ class VAE(nn.Module):
         recon, kl = terms["recon"].mean(), terms["kl"].mean()
         return recon + self.config.beta * kl, {"recon": recon.item(), "kl": kl.item()}
 
-    log_prob_method = "importance-weighted ELBO bound, K=64 (Burda et al. 2016)"
+    def network_evaluations(self, operation: str) -> int:
+        """Network passes per image (one encoder pass plus a decoder pass per latent draw), so a
+        request can be priced before it runs."""
+        draws = {"reconstruct": RECONSTRUCT_SAMPLES, "log_prob": IMPORTANCE_SAMPLES}.get(operation)
+        return 1 if draws is None else 1 + draws
+
+    log_prob_method = f"importance-weighted ELBO bound, K={IMPORTANCE_SAMPLES} (Burda et al. 2016)"
 
     def log_prob(self, x, labels=None, generator=None) -> torch.Tensor:
         """A lower bound on log p(x) per image (nats); VAEs have no exact likelihood."""
-        return self.importance_log_prob(x, labels, generator, samples=64)
+        return self.importance_log_prob(x, labels, generator, samples=IMPORTANCE_SAMPLES)
 
     def importance_log_prob(self, x, labels=None, generator=None, samples: int = 64) -> torch.Tensor:
         """log p(x) >= log mean_k p(x, z_k) / q(z_k|x) (Burda et al. 2016): tighter than the ELBO."""

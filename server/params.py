@@ -1,4 +1,5 @@
-"""Request plumbing shared by routes: the store dependency, seeds, labels and the png/json choice."""
+"""Request plumbing shared by routes: the store and execution-path dependencies, seeds, labels,
+uploads and the png/json choice."""
 
 import secrets
 from typing import Annotated
@@ -8,6 +9,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from models.registry import LoadedModel
+from server.execution import Cost, Executor
 from server.images import decode_upload, image_urls, make_grid, to_data_url, to_png
 from server.schemas import Format, Pixels
 from server.store import ModelStore
@@ -66,12 +68,33 @@ def to_list(t: torch.Tensor, digits: int = 4) -> list:
     return t.detach().cpu().double().round(decimals=digits).tolist()
 
 
-def upload_tensor(image: str | Pixels, device: str) -> torch.Tensor:
-    """An API image (data URL or pixels) -> (1, 1, 28, 28) on the model's device."""
-    return decode_upload(image if isinstance(image, str) else image.pixels).to(device)
+class Runner:
+    """The execution path bound to one request: price the work, decode its uploads, run or stream it."""
+
+    def __init__(self, request: Request):
+        self.request = request
+        self.store: ModelStore = request.app.state.store
+        self.executor: Executor = request.app.state.executor
+
+    def price(self, model: LoadedModel, operation: str, batch: int, evaluations: int | None = None) -> Cost:
+        return self.executor.price(model, operation, batch, evaluations)
+
+    async def __call__(self, cost: Cost, work) -> Response:
+        return await self.executor.run(self.request, cost, work)
+
+    async def stream(self, cost: Cost, events) -> Response:
+        return await self.executor.stream(self.request, cost, events)
+
+    async def image(self, image: str | Pixels) -> torch.Tensor:
+        """An API image (data URL or pixels) -> (1, 1, 28, 28) on the model's device, decoded in the
+        bounded upload pool before any slot is taken."""
+        raw = image if isinstance(image, str) else image.pixels
+        return (await self.executor.decode(lambda: decode_upload(raw))).to(self.store.device)
+
+    async def image_inputs(self, model_id: str, req, *capabilities: str) -> tuple[LoadedModel, torch.Tensor | None, torch.Tensor]:
+        """For one-image routes: the model (404/409), its label (required by conditional models), the image."""
+        model = self.store.require(model_id, *capabilities)
+        return model, label_tensor(model, req.label, 1, self.store.device), await self.image(req.image)
 
 
-def image_inputs(store: ModelStore, model_id: str, req, *capabilities: str) -> tuple[LoadedModel, torch.Tensor | None, torch.Tensor]:
-    """For one-image routes: the model (404/409), its label (required by conditional models), the image."""
-    model = store.require(model_id, *capabilities)
-    return model, label_tensor(model, req.label, 1, store.device), upload_tensor(req.image, store.device)
+RunnerDep = Annotated[Runner, Depends(Runner)]

@@ -1,4 +1,5 @@
-"""Request bodies: every number bounded, NaN/inf refused, unknown fields refused (typos fail loudly)."""
+"""Request bodies: every number bounded, NaN/inf refused, unknown fields refused (typos fail loudly),
+and strict types: `true` is no number and "3" no integer in a JSON body."""
 
 from typing import Annotated, Literal
 
@@ -12,11 +13,12 @@ Pixel = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Temperature = Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]
 Format = Literal["json", "png"]
 # a 1 MB upload is ~1.37 M base64 characters; the rest of the request is small
-DataUrl = Annotated[str, Field(max_length=1_400_000, description="PNG/JPEG data URL, any size, MNIST-preprocessed")]
+DataUrl = Annotated[str, Field(min_length=30, max_length=1_400_000, pattern=r"^data:image/(png|jpeg|jpg);base64,",
+                                description="PNG/JPEG data URL, any size, MNIST-preprocessed")]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Pixels(Strict):
@@ -114,6 +116,12 @@ class TrajectoryRequest(SamplerFields):
 
     def stride(self) -> int:
         return self.every or -(-self.steps // 100)
+
+
+class TrajectoryQuery(TrajectoryRequest):
+    """The same fields as query parameters (for the event stream), where every value arrives as text."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
 
 
 class NoiseRequest(Strict):

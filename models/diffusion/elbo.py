@@ -13,6 +13,7 @@ import torch
 
 from models.diffusion.posterior import posterior, predict_x0
 from models.diffusion.schedules import alpha_bars
+from models.interrupt import checkpoint
 
 LEVELS = 256  # 8-bit pixels: the decoder puts a probability mass on each of 256 bins of width 2/255
 
@@ -50,6 +51,7 @@ def variational_bound(predict_eps: Callable[[torch.Tensor, torch.Tensor], torch.
     kl_sum = torch.zeros(len(x0), dtype=torch.float64)
     decoder = torch.zeros(len(x0), dtype=torch.float64)
     for start in range(0, T, chunk):
+        checkpoint()
         t = torch.arange(start, min(T, start + chunk))
         ab, ab_prev = (v[t].view(-1, *[1] * (x0.dim() - 1)) for v in (alpha_bar, alpha_bar_prev))
         noise = torch.randn((len(t), *x0.shape[1:]), generator=generator, device=x0.device).double()

@@ -9,10 +9,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.diffusion.elbo import variational_bound
-from models.diffusion.sampling import denoise, make_sampler
+from models.diffusion.sampling import denoise, make_sampler, sampler_evaluations
 from models.diffusion.schedules import SCHEDULES, alpha_bars
 from models.ema import frozen_copy, update_ema
 from models.unet import UNet, UNetConfig
+
+SAMPLE_STEPS = 50  # DDIM steps of `sample`: the card's headline figures are measured there
 
 
 @dataclass
@@ -72,7 +74,7 @@ class Diffusion(nn.Module):
         return (1 + guidance) * cond - guidance * uncond
 
     def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
-               temperature: float = 1.0, steps: int = 50, guidance: float | None = None) -> dict[str, torch.Tensor]:
+               temperature: float = 1.0, steps: int = SAMPLE_STEPS, guidance: float | None = None) -> dict[str, torch.Tensor]:
         """n digits by DDIM (eta = 0); a conditional model without labels draws them uniformly.
         `temperature` scales the starting noise x_T; `guidance` defaults to the config's sample_guidance."""
         guidance = self.config.sample_guidance if guidance is None else guidance
@@ -82,6 +84,13 @@ class Diffusion(nn.Module):
         sampler = make_sampler("ddim", self.alpha_bar, steps)
         *_, last = denoise(self, sampler, x_T, labels, guidance if labels is not None else 0.0, generator)
         return {"images": (last.x_t + 1) / 2, "labels": labels}
+
+    def network_evaluations(self, operation: str) -> int:
+        """Network passes per image of `sample` (guided when the model is conditional) and `log_prob`
+        (one per timestep), so a request can be priced before it runs."""
+        if operation == "sample":
+            return sampler_evaluations(SAMPLE_STEPS, bool(self.num_classes) and self.config.sample_guidance > 0)
+        return self.config.timesteps if operation == "log_prob" else 1
 
     log_prob_method = "DDPM variational bound over all T steps, one noise draw per step (Ho et al. 2020, eq. 5)"
 

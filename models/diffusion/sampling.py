@@ -9,6 +9,7 @@ import torch
 
 from models.diffusion.ddim import DDIMSampler
 from models.diffusion.ddpm import DDPMSampler
+from models.interrupt import checkpoint
 
 
 @dataclass
@@ -28,11 +29,17 @@ def make_sampler(name: str, alpha_bar: torch.Tensor, steps: int, eta: float = 0.
 SAMPLER_NAMES = ("ddpm", "ddim")
 
 
+def sampler_evaluations(steps: int, guided: bool) -> int:
+    """Network passes per image of a reverse run: one per step, two with classifier-free guidance."""
+    return steps * (2 if guided else 1)
+
+
 def denoise(model, sampler, x_T: torch.Tensor, labels, guidance: float,
             generator: torch.Generator | None) -> Iterator[Step]:
     """Run the reverse process from x_T, yielding after every step."""
     x = x_T
     for t in sampler.timesteps:
+        checkpoint()
         eps = model.eps(x, t, labels, guidance)
         x, x0 = sampler.step(eps, t, x, generator)
         yield Step(t, x, x0)
@@ -42,6 +49,7 @@ def ddim_invert(model, sampler: DDIMSampler, x0: torch.Tensor, labels) -> torch.
     """Image (in [-1, 1]) -> the x_T from which deterministic DDIM (eta = 0) regenerates it."""
     x = x0
     for t in reversed(sampler.timesteps):
+        checkpoint()
         x = sampler.invert_step(model.eps(x, t, labels), t, x)
     return x
 
@@ -55,6 +63,7 @@ def inpaint(model, sampler, known: torch.Tensor, mask: torch.Tensor, labels, gui
     sample is now at, so the network always sees a consistent x_t and fills the hole to match."""
     x = torch.randn(known.shape, generator=generator, device=known.device)
     for t in sampler.timesteps:
+        checkpoint()
         x, x0 = sampler.step(model.eps(x, t, labels, guidance), t, x, generator)
         ab_prev = sampler.alpha_bar_prev(t)
         noise = torch.randn(known.shape, generator=generator, device=known.device)

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query
 
 from models.data import pick_digits
 from server.images import image_urls
+from server.openapi import INVALID
 from server.params import resolve_seed, to_list
 from server.schemas import Label, Seed
 
 router = APIRouter(prefix="/api/data", tags=["data"])
 
 
-@router.get("/digits")
+@router.get("/digits", responses=INVALID)
 def list_digits(split: Literal["train", "heldout"] = "heldout", n: Annotated[int, Query(ge=1, le=64)] = 8,
                 seed: Annotated[Seed | None, Query()] = None, label: Annotated[Label | None, Query()] = None) -> dict:
     """n real digits of one split (optionally one class), chosen by seed."""

@@ -1,23 +1,22 @@
 """Diffusion views: forward noising at any t, the reverse trajectory (JSON and Server-Sent Events),
 inpainting, DDIM inversion, and the noise schedules."""
 
-import json
 from collections.abc import Iterator
 from typing import Annotated
 
-import anyio
 import torch
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, HTTPException, Query
 
 from models.diffusion.process import forward_noise
-from models.diffusion.sampling import Step, ddim_invert, denoise, inpaint, make_sampler
+from models.diffusion.sampling import Step, ddim_invert, denoise, inpaint, make_sampler, sampler_evaluations
 from models.diffusion.schedules import SCHEDULES, schedule_alpha_bar, snr
 from models.registry import LoadedModel
 from server.images import image_urls, make_grid, to_data_url, to_png
-from server.params import QueryPng, StoreDep, check_batch, images_response, label_tensor, resolve_seed, upload_tensor
-from server.schemas import InpaintRequest, InvertRequest, NoiseRequest, TrajectoryRequest
-from server.store import ModelStore, ServerBusy
+from server.openapi import INVALID, MODEL_WORK, event_stream
+from server.params import QueryPng, Runner, RunnerDep, check_batch, images_response, label_tensor, resolve_seed
+from server.schemas import InpaintRequest, InvertRequest, NoiseRequest, TrajectoryQuery, TrajectoryRequest
+from server.store import ModelStore
+from server.streams import EventStreamResponse
 
 router = APIRouter(tags=["diffusion"])
 
@@ -65,110 +64,113 @@ def _kept(steps: Iterator[Step], stride: int, total: int) -> Iterator[tuple[int,
             yield i, step
 
 
-def _trajectory(store: StoreDep, model: LoadedModel, req: TrajectoryRequest, known=None) -> dict:
-    check_batch(store, req.n)
-    seed = resolve_seed(req.seed)
-    frames, last = [], None
-    with store.inference():
-        for i, step in _kept(_steps(store, model, req, seed, known), req.stride(), req.steps):
-            frames.append(_frame(i, step))
-            last = step
+def _trajectory_events(model: LoadedModel, req: TrajectoryRequest, seed: int, steps: Iterator[Step]) -> Iterator[tuple[str, dict]]:
+    """The reverse process as events: `start`, one `step` per kept step, then `done` with the images."""
+    yield "start", {"model": model.id, "seed": seed, **req.model_dump(exclude={"seed", "image", "mask"})}
+    last = None
+    for i, step in _kept(steps, req.stride(), req.steps):
+        last = step
+        yield "step", _frame(i, step)
     final = _unit(last.x_t)
-    return {"model": model.id, "seed": seed, **req.model_dump(exclude={"seed", "image", "mask"}),
-            "frames": frames, "images": image_urls(final), "grid": to_data_url(to_png(make_grid(final)))}
+    yield "done", {"seed": seed, "images": image_urls(final), "grid": to_data_url(to_png(make_grid(final)))}
 
 
-@router.post("/api/models/{model_id}/trajectory")
-def run_trajectory(model_id: str, req: TrajectoryRequest, store: StoreDep) -> dict:
-    """The reverse process step by step: x_t and predicted x_0 at every kept step, then the images."""
-    return _trajectory(store, store.require(model_id, "trajectory"), req)
+def _price(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: str):
+    """Steps x (two passes with guidance) x n: what a reverse run costs."""
+    guided = req.label is not None and req.guidance > 0 and "conditional" in model.capabilities
+    return run.price(model, operation, req.n, sampler_evaluations(req.steps, guided))
 
 
-def _sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
-
-
-@router.get("/api/models/{model_id}/trajectory/stream")
-async def stream_trajectory(model_id: str, request: Request, store: StoreDep,
-                            req: Annotated[TrajectoryRequest, Query()]) -> StreamingResponse:
-    """Server-Sent Events: one `step` event per kept step as it is computed, then `done` with the
-    final images. The sampler stops as soon as the client goes away."""
-    model = store.require(model_id, "trajectory")
-    check_batch(store, req.n)
+async def _trajectory(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: str, known=None):
+    """The whole reverse process as one JSON answer: every kept frame, then the final images."""
+    check_batch(run.store, req.n)
     seed = resolve_seed(req.seed)
-    steps = _kept(_steps(store, model, req, seed), req.stride(), req.steps)
-    if not store.limiter.try_acquire():
-        raise ServerBusy
+    events = _trajectory_events(model, req, seed, _steps(run.store, model, req, seed, known))
 
-    def advance():
-        with torch.inference_mode():
-            return next(steps, None)
+    def work():
+        (_, start), *steps, (_, done) = events
+        return {**start, "frames": [frame for _, frame in steps], "images": done["images"], "grid": done["grid"]}
 
-    async def events():
-        try:
-            yield _sse("start", {"model": model.id, "seed": seed, **req.model_dump(exclude={"seed"})})
-            last = None
-            while (item := await anyio.to_thread.run_sync(advance)) is not None:
-                if await request.is_disconnected():
-                    return
-                last = item[1]
-                yield _sse("step", _frame(*item))
-            final = _unit(last.x_t)
-            yield _sse("done", {"seed": seed, "images": image_urls(final), "grid": to_data_url(to_png(make_grid(final)))})
-        finally:
-            store.limiter.release()
-
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    return await run(_price(run, model, req, operation), work)
 
 
-@router.post("/api/models/{model_id}/inpaint")
-def inpaint_image(model_id: str, req: InpaintRequest, store: StoreDep) -> dict:
+@router.post("/api/models/{model_id}/trajectory", responses=MODEL_WORK)
+async def run_trajectory(model_id: str, req: TrajectoryRequest, run: RunnerDep):
+    """The reverse process step by step: x_t and predicted x_0 at every kept step, then the images."""
+    return await _trajectory(run, run.store.require(model_id, "trajectory"), req, "trajectory")
+
+
+@router.get("/api/models/{model_id}/trajectory/stream", response_class=EventStreamResponse, status_code=200,
+            responses={**MODEL_WORK, **event_stream("`start` (the settings), one `step` per kept step "
+                                                    "({i, t, x_t, x0_pred}), then `done` ({seed, images, grid}); "
+                                                    "`error` ({detail}) if the run stops at its deadline")})
+async def stream_trajectory(model_id: str, run: RunnerDep, req: Annotated[TrajectoryQuery, Query()]):
+    """Server-Sent Events: one `step` event per kept step as it is computed, then `done` with the final
+    images. The sampler stops within one step when the client goes away or stops reading."""
+    model = run.store.require(model_id, "trajectory")
+    check_batch(run.store, req.n)
+    seed = resolve_seed(req.seed)
+    events = _trajectory_events(model, req, seed, _steps(run.store, model, req, seed))
+    return await run.stream(_price(run, model, req, "trajectory"), events)
+
+
+@router.post("/api/models/{model_id}/inpaint", responses=MODEL_WORK)
+async def inpaint_image(model_id: str, req: InpaintRequest, run: RunnerDep):
     """Fill the masked pixels of an image (mask 1 = fill) so they agree with the rest; frames as trajectory."""
-    model = store.require(model_id, "inpaint")
-    image = upload_tensor(req.image, store.device) * 2 - 1
-    mask = torch.tensor(req.mask.pixels, device=store.device).reshape(1, 1, 28, 28).round()
-    return _trajectory(store, model, req, known=(image, mask))
+    model = run.store.require(model_id, "inpaint")
+    image = await run.image(req.image) * 2 - 1
+    mask = torch.tensor(req.mask.pixels, device=run.store.device).reshape(1, 1, 28, 28).round()
+    return await _trajectory(run, model, req, "inpaint", known=(image, mask))
 
 
-@router.post("/api/models/{model_id}/noise")
-def noise_image(model_id: str, req: NoiseRequest, store: StoreDep, png: QueryPng):
+@router.post("/api/models/{model_id}/noise", responses=MODEL_WORK)
+async def noise_image(model_id: str, req: NoiseRequest, run: RunnerDep, png: QueryPng):
     """The forward process q(x_t | x_0): the image at noise level t, with alpha_bar_t and SNR."""
+    store = run.store
     model = store.require(model_id, "noise")
     schedule = req.schedule or model.module.config.schedule
     alpha_bar = schedule_alpha_bar(schedule, model.module.config.timesteps).to(store.device)
     if req.t >= len(alpha_bar):
         raise HTTPException(422, f"t must be below T = {len(alpha_bar)}")
     seed = resolve_seed(req.seed)
-    x0 = upload_tensor(req.image, store.device)
-    with store.inference():
+    x0 = await run.image(req.image)
+
+    def work():
         x_t = forward_noise(x0, req.t, alpha_bar, store.generator(seed))
-    if png or req.format == "png":
-        return images_response(_unit(x_t), True)
-    ab = alpha_bar[req.t]
-    return {"model": model.id, "seed": seed, "t": req.t, "schedule": schedule, "x_0": image_urls(x0)[0],
-            "x_t": image_urls(_unit(x_t))[0], "alpha_bar": float(ab), "snr": float(snr(ab))}
+        if png or req.format == "png":
+            return images_response(_unit(x_t), True)
+        ab = alpha_bar[req.t]
+        return {"model": model.id, "seed": seed, "t": req.t, "schedule": schedule, "x_0": image_urls(x0)[0],
+                "x_t": image_urls(_unit(x_t))[0], "alpha_bar": float(ab), "snr": float(snr(ab))}
+
+    return await run(run.price(model, "noise", 1, evaluations=0), work)  # arithmetic only: no network pass
 
 
-@router.post("/api/models/{model_id}/invert")
-def invert_image(model_id: str, req: InvertRequest, store: StoreDep) -> dict:
+@router.post("/api/models/{model_id}/invert", responses=MODEL_WORK)
+async def invert_image(model_id: str, req: InvertRequest, run: RunnerDep):
     """DDIM inversion: image -> the noise x_T that deterministic DDIM (eta = 0) maps back to it,
     and that regeneration, to show the sampler is an invertible map."""
+    store = run.store
     model = store.require(model_id, "invert")
     _check_steps(model, req.steps)
     labels = label_tensor(model, req.label, 1, store.device, required=False)
-    x0 = upload_tensor(req.image, store.device) * 2 - 1
+    x0 = await run.image(req.image) * 2 - 1
     sampler = make_sampler("ddim", model.module.alpha_bar, req.steps, eta=0.0, clip=False)
-    with store.inference():
+
+    def work():
         x_T = ddim_invert(model.module, sampler, x0, labels)
         *_, last = denoise(model.module, sampler, x_T, labels, 0.0, None)
-    return {"model": model.id, "steps": req.steps, "input": image_urls(_unit(x0))[0],
-            "noise": to_data_url(to_png(((x_T[0] / 3 + 1) / 2).clamp(0, 1))), "noise_std": float(x_T.std()),
-            "reconstruction": image_urls(_unit(last.x_t))[0],
-            "max_abs_error": float((_unit(last.x_t) - _unit(x0)).abs().max())}
+        return {"model": model.id, "steps": req.steps, "input": image_urls(_unit(x0))[0],
+                "noise": to_data_url(to_png(((x_T[0] / 3 + 1) / 2).clamp(0, 1))), "noise_std": float(x_T.std()),
+                "reconstruction": image_urls(_unit(last.x_t))[0],
+                "max_abs_error": float((_unit(last.x_t) - _unit(x0)).abs().max())}
+
+    # inversion then regeneration: two unguided passes over the steps
+    return await run(run.price(model, "invert", 1, evaluations=2 * sampler_evaluations(req.steps, False)), work)
 
 
-@router.get("/api/diffusion/schedules")
-def list_schedules(timesteps: Annotated[int, Query(ge=2, le=1000)] = 1000,
+@router.get("/api/diffusion/schedules", responses=INVALID)
+async def list_schedules(timesteps: Annotated[int, Query(ge=2, le=1000)] = 1000,
                    points: Annotated[int, Query(ge=2, le=1000)] = 200) -> dict:
     """alpha_bar_t and log10 SNR against t for every schedule, for plotting."""
     idx = torch.linspace(0, timesteps - 1, points).round().long()

@@ -7,47 +7,58 @@ from models.data import load_digits
 from models.latent import INTERPOLATIONS, plane_grid, traverse
 from models.registry import LoadedModel
 from server.images import image_urls, make_grid, to_data_url, to_png
+from server.openapi import MODEL_WORK
 from server.params import (
     QueryPng,
-    StoreDep,
+    Runner,
+    RunnerDep,
     check_latents,
-    image_inputs,
     images_response,
     label_tensor,
     resolve_seed,
     to_list,
-    upload_tensor,
 )
 from server.schemas import DecodeRequest, Endpoint, ImageRequest, InterpolateRequest, LatentMapRequest, TraverseRequest
-from server.store import ModelStore
 
-router = APIRouter(prefix="/api/models", tags=["latent"])
+router = APIRouter(prefix="/api/models", tags=["latent"], responses=MODEL_WORK)
 
 
-def _endpoint_latent(store: ModelStore, model: LoadedModel, end: Endpoint, labels) -> torch.Tensor:
+async def _endpoint_input(run: Runner, model: LoadedModel, end: Endpoint) -> torch.Tensor | None:
+    """An image end, decoded (it needs an encoder: a GAN has none, 409); seed and latent ends need nothing."""
+    if end.image is None:
+        if end.latent is not None:
+            check_latents(model, [end.latent])
+        return None
+    run.store.require(model.id, "encode")
+    return await run.image(end.image)
+
+
+def _endpoint_latent(run: Runner, model: LoadedModel, end: Endpoint, image: torch.Tensor | None, labels) -> torch.Tensor:
     """A prior draw (seed), a given latent, or the posterior mean of an image, as (D,)."""
     if end.seed is not None:
-        return model.module.sample_latents(1, store.generator(end.seed))[0]
+        return model.module.sample_latents(1, run.store.generator(end.seed))[0]
     if end.latent is not None:
-        check_latents(model, [end.latent])
-        return torch.tensor(end.latent, device=store.device)
-    store.require(model.id, "encode")  # an image end needs an encoder (a GAN has none: 409)
-    return model.module.encode(upload_tensor(end.image, store.device), labels)[0][0]
+        return torch.tensor(end.latent, device=run.store.device)
+    return model.module.encode(image, labels)[0][0]
 
 
 @router.post("/{model_id}/encode")
-def encode_image(model_id: str, req: ImageRequest, store: StoreDep) -> dict:
+async def encode_image(model_id: str, req: ImageRequest, run: RunnerDep):
     """Image -> posterior q(z|x): mean and log-variance per latent dimension."""
-    model, labels, x = image_inputs(store, model_id, req, "encode")
-    with store.inference():
+    model, labels, x = await run.image_inputs(model_id, req, "encode")
+
+    def work():
         mean, logvar = model.module.encode(x, labels)
-    return {"model": model.id, "latent_mean": to_list(mean[0]), "latent_logvar": to_list(logvar[0]),
-            "input": to_data_url(to_png(x[0]))}
+        return {"model": model.id, "latent_mean": to_list(mean[0]), "latent_logvar": to_list(logvar[0]),
+                "input": to_data_url(to_png(x[0]))}
+
+    return await run(run.price(model, "encode", 1), work)
 
 
 @router.post("/{model_id}/decode")
-def decode_latents(model_id: str, req: DecodeRequest, store: StoreDep, png: QueryPng):
+async def decode_latents(model_id: str, req: DecodeRequest, run: RunnerDep, png: QueryPng):
     """Latents -> images (the decoder's Bernoulli means)."""
+    store = run.store
     model = store.require(model_id, "decode")
     check_latents(model, req.latents)
     labels = label_tensor(model, req.labels[0] if req.labels else None, 1, store.device)  # conditional or not
@@ -55,73 +66,91 @@ def decode_latents(model_id: str, req: DecodeRequest, store: StoreDep, png: Quer
         if len(req.labels) != len(req.latents):
             raise HTTPException(422, f"{len(req.labels)} labels for {len(req.latents)} latents")
         labels = torch.tensor(req.labels, device=store.device)
-    with store.inference():
+
+    def work():
         images = model.module.decode(torch.tensor(req.latents, device=store.device), labels)
-    return images_response(images, png or req.format == "png", model=model.id)
+        return images_response(images, png or req.format == "png", model=model.id)
+
+    return await run(run.price(model, "decode", len(req.latents)), work)
 
 
 @router.post("/{model_id}/reconstruct")
-def reconstruct_image(model_id: str, req: ImageRequest, store: StoreDep, png: QueryPng):
+async def reconstruct_image(model_id: str, req: ImageRequest, run: RunnerDep, png: QueryPng):
     """Image -> reconstruction, posterior and the ELBO split (recon and KL nats) it scores."""
-    model, labels, x = image_inputs(store, model_id, req, "encode", "decode")
+    model, labels, x = await run.image_inputs(model_id, req, "encode", "decode")
     seed = resolve_seed(req.seed)
-    with store.inference():
-        out = model.module.reconstruct(x, labels, store.generator(seed))
-    if png or req.format == "png":
-        return images_response(out["reconstruction"], True)
-    beta = model.card["config"].get("beta", 1.0)
-    return {
-        "model": model.id, "seed": seed, "input": to_data_url(to_png(x[0])),
-        "reconstruction": image_urls(out["reconstruction"])[0],
-        "latent_mean": to_list(out["mean"][0]), "latent_logvar": to_list(out["logvar"][0]),
-        "elbo": {"recon_nats": float(out["recon"][0]), "kl_nats": float(out["kl"][0]),
-                 "elbo_nats": float(out["elbo"][0]), "beta": beta, "objective_nats": float(out["objective"][0])},
-    }
+
+    def work():
+        out = model.module.reconstruct(x, labels, run.store.generator(seed))
+        if png or req.format == "png":
+            return images_response(out["reconstruction"], True)
+        beta = model.card["config"].get("beta", 1.0)
+        return {
+            "model": model.id, "seed": seed, "input": to_data_url(to_png(x[0])),
+            "reconstruction": image_urls(out["reconstruction"])[0],
+            "latent_mean": to_list(out["mean"][0]), "latent_logvar": to_list(out["logvar"][0]),
+            "elbo": {"recon_nats": float(out["recon"][0]), "kl_nats": float(out["kl"][0]),
+                     "elbo_nats": float(out["elbo"][0]), "beta": beta, "objective_nats": float(out["objective"][0])},
+        }
+
+    return await run(run.price(model, "reconstruct", 1), work)
 
 
 @router.post("/{model_id}/interpolate")
-def interpolate_latents(model_id: str, req: InterpolateRequest, store: StoreDep, png: QueryPng):
+async def interpolate_latents(model_id: str, req: InterpolateRequest, run: RunnerDep, png: QueryPng):
     """Decode a straight (lerp) or great-circle (slerp) path between two seeds, latents or images."""
-    model = store.require(model_id, "decode")
-    labels = label_tensor(model, req.label, req.steps, store.device)
+    model = run.store.require(model_id, "decode")
+    labels = label_tensor(model, req.label, req.steps, run.store.device)
     one = labels[:1] if labels is not None else None
-    with store.inference():
-        a, b = (_endpoint_latent(store, model, end, one) for end in (req.start, req.end))
+    images = [await _endpoint_input(run, model, end) for end in (req.start, req.end)]
+
+    def work():
+        a, b = (_endpoint_latent(run, model, end, image, one) for end, image in zip((req.start, req.end), images))
         path = INTERPOLATIONS[req.method](a, b, req.steps)
         frames = model.module.decode(path, labels)
-    return images_response(frames, png or req.format == "png", key="frames", model=model.id,
-                           method=req.method, latents=to_list(path))
+        return images_response(frames, png or req.format == "png", key="frames", model=model.id,
+                               method=req.method, latents=to_list(path))
+
+    return await run(run.price(model, "decode", req.steps + 2), work)
 
 
 @router.post("/{model_id}/traverse")
-def traverse_latent(model_id: str, req: TraverseRequest, store: StoreDep, png: QueryPng):
+async def traverse_latent(model_id: str, req: TraverseRequest, run: RunnerDep, png: QueryPng):
     """Sweep one latent coordinate over [-span, span], the others held at a seed's draw or a given latent."""
-    model = store.require(model_id, "decode")
+    model = run.store.require(model_id, "decode")
     if req.dim >= model.latent_dim:
         raise HTTPException(422, f"dim {req.dim} out of range: model {model.id!r} has {model.latent_dim} dims")
-    labels = label_tensor(model, req.label, req.steps, store.device)
+    labels = label_tensor(model, req.label, req.steps, run.store.device)
     seed = resolve_seed(req.seed)
-    with store.inference():
-        start = _endpoint_latent(store, model, Endpoint(latent=req.latent) if req.latent else Endpoint(seed=seed), None)
-        path = traverse(start, req.dim, req.span, req.steps)
+    start = Endpoint(latent=req.latent) if req.latent else Endpoint(seed=seed)
+    await _endpoint_input(run, model, start)
+
+    def work():
+        path = traverse(_endpoint_latent(run, model, start, None, None), req.dim, req.span, req.steps)
         frames = model.module.decode(path, labels)
-    return images_response(frames, png or req.format == "png", key="frames", model=model.id, seed=seed,
-                           dim=req.dim, latents=to_list(path))
+        return images_response(frames, png or req.format == "png", key="frames", model=model.id, seed=seed,
+                               dim=req.dim, latents=to_list(path))
+
+    return await run(run.price(model, "decode", req.steps), work)
 
 
 @router.post("/{model_id}/latent-map")
-def map_latent_plane(model_id: str, req: LatentMapRequest, store: StoreDep, png: QueryPng):
+async def map_latent_plane(model_id: str, req: LatentMapRequest, run: RunnerDep, png: QueryPng):
     """Decode a grid over the 2-D latent plane and place the held-out digits at their posterior means."""
+    store = run.store
     model = store.require(model_id, "latent_map")
     labels = label_tensor(model, req.label, req.grid * req.grid, store.device)
     heldout = load_digits("heldout")
-    with store.inference():
+
+    def work():
         tiles = model.module.decode(plane_grid(req.grid, req.extent, model.latent_dim).to(store.device), labels)
         held_labels = heldout.labels.to(store.device) if labels is not None else None
         means = model.module.encode(heldout.images.to(store.device), held_labels)[0]
-    image = make_grid(tiles, per_row=req.grid, gap=0)  # (1, grid*28, grid*28), row 0 = top of the plane
-    if png or req.format == "png":
-        return images_response(image[None], True)
-    points = [{"x": x, "y": y, "label": int(lab)} for (x, y), lab in zip(to_list(means[:, :2], 3), heldout.labels)]
-    return {"model": model.id, "grid": req.grid, "extent": req.extent, "image": to_data_url(to_png(image)),
-            "points": points}
+        image = make_grid(tiles, per_row=req.grid, gap=0)  # (1, grid*28, grid*28), row 0 = top of the plane
+        if png or req.format == "png":
+            return images_response(image[None], True)
+        points = [{"x": x, "y": y, "label": int(lab)} for (x, y), lab in zip(to_list(means[:, :2], 3), heldout.labels)]
+        return {"model": model.id, "grid": req.grid, "extent": req.extent, "image": to_data_url(to_png(image)),
+                "points": points}
+
+    return await run(run.price(model, "decode", req.grid * req.grid + len(heldout.labels)), work)

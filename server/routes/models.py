@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from models.data import IMAGE_SHAPE
 from models.registry import FAMILIES, LoadedModel
+from server.openapi import UNKNOWN_MODEL
 from server.params import StoreDep
 
 router = APIRouter(prefix="/api/models", tags=["models"])
@@ -27,7 +28,7 @@ def list_models(store: StoreDep) -> dict:
     return {"models": [describe(m, full_card=False) for m in store.models.values()], "failed": store.failed}
 
 
-@router.get("/{model_id}")
+@router.get("/{model_id}", responses=UNKNOWN_MODEL)
 def get_model(model_id: str, store: StoreDep) -> dict:
     """One model with its full card: config, data, training history, metrics."""
     return describe(store.get(model_id), full_card=True)

@@ -2,24 +2,29 @@
 
 from fastapi import APIRouter
 
-from server.params import QueryPng, StoreDep, check_batch, images_response, label_tensor, resolve_seed, to_list
+from server.openapi import MODEL_WORK
+from server.params import QueryPng, RunnerDep, check_batch, images_response, label_tensor, resolve_seed, to_list
 from server.schemas import SampleRequest
 
 router = APIRouter(prefix="/api/models", tags=["sample"])
 
 
-@router.post("/{model_id}/sample")
-def sample_images(model_id: str, req: SampleRequest, store: StoreDep, png: QueryPng):
+@router.post("/{model_id}/sample", responses=MODEL_WORK)
+async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: QueryPng):
     """Draw n digits (optionally of one class, at a temperature); the seed fixes the pixels."""
+    store = run.store
     model = store.require(model_id, "sample")
     check_batch(store, req.n)
     labels = label_tensor(model, req.label, req.n, store.device, required=False)
     seed = resolve_seed(req.seed)
-    with store.inference():
+
+    def work():
         out = model.module.sample(req.n, store.generator(seed), labels=labels, temperature=req.temperature)
-    drawn = out.get("labels")
-    return images_response(
-        out["images"], png or req.format == "png", model=model.id, seed=seed, temperature=req.temperature,
-        latents=to_list(out["latents"]) if out.get("latents") is not None else None,
-        labels=drawn.tolist() if drawn is not None else None,
-    )
+        drawn = out.get("labels")
+        return images_response(
+            out["images"], png or req.format == "png", model=model.id, seed=seed, temperature=req.temperature,
+            latents=to_list(out["latents"]) if out.get("latents") is not None else None,
+            labels=drawn.tolist() if drawn is not None else None,
+        )
+
+    return await run(run.price(model, "sample", req.n), work)

@@ -1,6 +1,7 @@
 """Diffusion routes on a tiny seeded DDPM (T = 50): frames, determinism, SSE, bounds."""
 
 import json
+import time
 
 import pytest
 
@@ -42,13 +43,15 @@ def test_stream_sends_a_step_event_per_kept_step_then_done(client):
 
 
 def test_stream_stops_when_the_client_leaves_and_frees_its_slot(client):
-    with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=8&seed=1&steps=1000&every=5") as r:
+    with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=8&seed=1&steps=50&every=1") as r:
         for line in r.iter_lines():
             if line.startswith("event: step"):
+                assert client.get("/readyz").json()["slots"]["busy"] == 1
                 break  # leave after the first frame
-    limiter = client.app.state.store.limiter
-    with limiter.slot(), limiter.slot():  # both slots free again, so both can be taken
-        pass
+    deadline = time.monotonic() + 5
+    while client.get("/readyz").json()["slots"]["busy"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.get("/readyz").json()["slots"]["busy"] == 0
 
 
 def test_stream_validates_its_query(client):

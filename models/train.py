@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from tqdm import tqdm
 
 from models.checkpoint import (
@@ -24,6 +24,7 @@ from models.checkpoint import (
     film_path,
     load_training_state,
     save_checkpoint,
+    save_tensors,
     save_training_state,
     weights_path,
 )
@@ -155,7 +156,7 @@ def _add_film_frame(model, cfg: FitConfig, film: torch.Tensor | None, path: Path
     model.train(was_training)
     film = frame if film is None else torch.cat([film, frame])
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file({"frames": film}, path)
+    save_tensors(path, {"frames": film})
     meta["film_epochs"].append(at_epoch)
     return film
 
@@ -218,7 +219,7 @@ def _save(args, model: torch.nn.Module, card: dict, result: FitResult) -> None:
     save_checkpoint(Path(args.out), model, card)
     if result.film is not None:
         film_path(args.out, args.id).parent.mkdir(exist_ok=True)
-        save_file({"frames": result.film}, film_path(args.out, args.id), metadata={"epochs": json.dumps(result.film_epochs)})
+        save_tensors(film_path(args.out, args.id), {"frames": result.film}, metadata={"epochs": json.dumps(result.film_epochs)})
 
 
 def _fit_config(args) -> FitConfig:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.checkpoint import atomic_write
+
 HELDOUT_PER_CLASS = 100
 SPLIT_SEED = 20261121
 OUT = Path(__file__).resolve().parent.parent / "models" / "assets" / "mnist.npz"
@@ -40,7 +42,7 @@ def heldout_mask(labels: np.ndarray) -> np.ndarray:
 def main(src: str) -> None:
     images, labels = load_digits(Path(src))
     mask = heldout_mask(labels)
-    np.savez_compressed(OUT, images=images.reshape(-1, 28, 28), labels=labels, heldout=mask)
+    atomic_write(OUT, lambda f: np.savez_compressed(f, images=images.reshape(-1, 28, 28), labels=labels, heldout=mask))
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes): {len(labels)} digits, {mask.sum()} held out")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from models.checkpoint import load_weights, read_card
+from models.checkpoint import CheckpointError, load_weights, read_card
 from models.diffusion.process import Diffusion, DiffusionConfig
 from models.gan import GAN, GANConfig
 from models.metrics import DigitClassifier
@@ -85,29 +85,44 @@ def best_device() -> str:
 
 def load_model(card_file: Path, device: str = "cpu") -> LoadedModel:
     """Rebuild a network from its card alone, load its safetensors weights, put it in eval mode."""
-    card = read_card(card_file)
+    return build_model(read_card(card_file), card_file.with_suffix(".safetensors"), device)
+
+
+def build_model(card: dict, weights: Path, device: str = "cpu") -> LoadedModel:
     family = FAMILIES.get(card.get("family"))
     if family is None:
-        raise ValueError(f"unknown family {card.get('family')!r}")
+        raise CheckpointError(f"unknown family {card.get('family')!r}")
     module = family.build(card["config"])
-    load_weights(module, card_file.with_suffix(".safetensors"), device)
+    load_weights(module, weights, device)
     module.to(device).eval()
     return LoadedModel(card["id"], card, module, frozenset(family.capabilities(card["config"])))
 
 
-def load_all(directory: Path, device: str = "cpu") -> tuple[dict[str, LoadedModel], list[dict]]:
-    """Every checkpoint in `directory`; one that fails is logged and reported, never fatal."""
+def load_all(directory: Path, device: str = "cpu",
+             validate: Callable[[dict], None] | None = None) -> tuple[dict[str, LoadedModel], list[dict]]:
+    """Every checkpoint in `directory`; one that fails is logged and reported with its file, never fatal.
+
+    `validate` (the server's card schema: models/ knows no pydantic) runs on each card before its network
+    is built. An id already loaded is refused, naming both cards, so one model never silently shadows another."""
     models: dict[str, LoadedModel] = {}
+    loaded_from: dict[str, str] = {}  # model id -> the card file that claimed it first
     failed: list[dict] = []
-    stems = sorted({p.stem for p in Path(directory).glob("*.json")} | {p.stem for p in Path(directory).glob("*.safetensors")})
+    directory = Path(directory)
+    stems = sorted({p.stem for p in directory.glob("*.json")} | {p.stem for p in directory.glob("*.safetensors")})
     for stem in stems:
-        card_file = Path(directory) / f"{stem}.json"
+        card_file = directory / f"{stem}.json"
         try:
             if not card_file.exists():
-                raise FileNotFoundError("weights without a model card")
-            model = load_model(card_file, device)
-            models[model.id] = model
+                raise CheckpointError(f"not found, so {stem}.safetensors has weights but no model card")
+            card = read_card(card_file)
+            if validate:
+                validate(card)
+            if card["id"] in loaded_from:
+                raise CheckpointError(f"duplicate id {card['id']!r}: {card_file.name} repeats {loaded_from[card['id']]}")
+            models[card["id"]] = build_model(card, card_file.with_suffix(".safetensors"), device)
+            loaded_from[card["id"]] = card_file.name
         except Exception as exc:  # noqa: BLE001 - any broken file must leave the others served
-            log.error("checkpoint %s failed to load: %s", stem, exc)
-            failed.append({"id": stem, "error": f"{type(exc).__name__}: {exc}"[:300]})
+            detail = str(exc) if isinstance(exc, CheckpointError) else f"{type(exc).__name__}: {exc}"
+            log.error("checkpoint %s failed to load: %s", stem, detail)
+            failed.append({"id": stem, "error": f"{card_file.name}: {detail}"[:300]})
     return models, failed

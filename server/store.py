@@ -8,6 +8,7 @@ import torch
 from fastapi import HTTPException
 
 from models.registry import LoadedModel, best_device, load_all
+from server.cards import validate_card
 from server.config import Settings
 
 
@@ -49,7 +50,7 @@ class ModelStore:
         self.limiter = InferenceLimiter(settings.inference_slots, settings.slot_wait_seconds)
 
     def load(self) -> None:
-        self.models, self.failed = load_all(self.settings.checkpoint_dir, self.device)
+        self.models, self.failed = load_all(self.settings.checkpoint_dir, self.device, validate=validate_card)
         self.ready = True
 
     def get(self, model_id: str) -> LoadedModel:

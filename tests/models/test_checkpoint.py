@@ -1,3 +1,5 @@
+import os
+import random
 from dataclasses import asdict
 from math import ceil
 
@@ -5,7 +7,15 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from models.checkpoint import save_checkpoint
+from models.checkpoint import (
+    CheckpointError,
+    atomic_write,
+    read_film,
+    save_checkpoint,
+    save_tensors,
+    save_training_state,
+    write_card,
+)
 from models.data import load_digits
 from models.registry import load_all, load_model
 from models.train import FitConfig, fit
@@ -99,3 +109,102 @@ def test_a_run_can_be_filmed_within_its_epochs_and_resumes_without_stale_frames(
     assert resumed.film_epochs == [0, *inside, 1, *second, 2]
     assert resumed.film.shape[0] == len(resumed.film_epochs)
     assert torch.equal(resumed.film[:len(once.film_epochs)], once.film)
+
+
+def test_a_second_card_with_a_loaded_id_fails_naming_both_files_and_the_first_stays(tmp_path):
+    save_checkpoint(tmp_path, VAE(TINY), _card("x"))
+    for stem in ("x", "y"):  # y.json claims x's id; files are read in name order
+        (tmp_path / f"{stem}-card.json").write_text((tmp_path / "x.json").read_text())
+        (tmp_path / f"{stem}-card.safetensors").write_bytes((tmp_path / "x.safetensors").read_bytes())
+    models, failed = load_all(tmp_path)
+    assert list(models) == ["x"]
+    assert failed == [{"id": "x-card", "error": "x-card.json: duplicate id 'x': x-card.json repeats x.json"},
+                      {"id": "y-card", "error": "y-card.json: duplicate id 'x': y-card.json repeats x.json"}]
+
+
+def test_the_validator_runs_on_each_card_before_its_network_is_built(tmp_path):
+    for model_id in ("good", "refused"):
+        save_checkpoint(tmp_path, VAE(TINY), _card(model_id))
+
+    def validate(card: dict) -> None:
+        if card["id"] == "refused":
+            raise CheckpointError("invalid card: title: Field required")
+
+    models, failed = load_all(tmp_path, validate=validate)
+    assert list(models) == ["good"]
+    assert failed == [{"id": "refused", "error": "refused.json: invalid card: title: Field required"}]
+
+
+def test_a_write_that_crashes_halfway_keeps_the_old_file_and_leaves_no_temp(tmp_path):
+    path = tmp_path / "m.json"
+    atomic_write(path, lambda f: f.write(b"old"))
+
+    def half_then_killed(f) -> None:
+        f.write(b"half of the ne")
+        raise KeyboardInterrupt  # Ctrl-C in the middle of a training run's save
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(path, half_then_killed)
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.json"]
+
+
+def _crash(*args) -> None:
+    raise OSError("disk full")
+
+
+WRITES = {
+    "card": lambda d, title: write_card(d, {**_card("m"), "title": title}),
+    "checkpoint": lambda d, title: save_checkpoint(d, VAE(TINY), {**_card("m"), "title": title}),
+    "film": lambda d, title: save_tensors(d / "m.film", {"frames": torch.zeros(1, 2, dtype=torch.uint8)},
+                                          metadata={"epochs": f"[{len(title)}]"}),
+    "training state": lambda d, title: save_training_state(d / "m.state", VAE(TINY), [], {"title": title}),
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_every_checkpoint_file_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch, write):
+    """A save that dies after writing its bytes but before they are durable leaves the previous files."""
+    torch.manual_seed(0)
+    write(tmp_path, "old")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    monkeypatch.setattr(os, "fsync", _crash)
+    with pytest.raises(OSError, match="disk full"):
+        write(tmp_path, "a new title")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+FRAMES = torch.zeros(2, 4, 28, 28, dtype=torch.uint8)  # 2 frames of 4 digits
+
+
+def _film(path, frames=FRAMES, epochs="[0, 1]") -> None:
+    save_file({"frames": frames}, path, metadata=None if epochs is None else {"epochs": epochs})
+
+
+def test_a_film_is_read_as_frames_and_epochs(tmp_path):
+    _film(tmp_path / "f")
+    frames, epochs = read_film(tmp_path / "f")
+    assert frames.shape == (2, 4, 28, 28) and epochs == [0, 1]
+    with pytest.raises(FileNotFoundError):
+        read_film(tmp_path / "missing")
+
+
+BAD_FILMS = {
+    "truncated": (lambda p: p.write_bytes(p.read_bytes()[:300]), "incomplete metadata"),
+    "random bytes": (lambda p: p.write_bytes(random.Random(0).randbytes(4096)), "header"),
+    "empty": (lambda p: p.write_bytes(b""), "header too small"),
+    "no frames": (lambda p: save_file({"x": torch.zeros(2)}, p, metadata={"epochs": "[0, 1]"}), "frames"),
+    "float frames": (lambda p: _film(p, frames=torch.zeros(2, 4, 28, 28)), "not uint8"),
+    "no epochs": (lambda p: _film(p, epochs=None), "no readable 'epochs'"),
+    "epochs not JSON": (lambda p: _film(p, epochs="[0, 1"), "no readable 'epochs'"),
+    "an epoch per frame missing": (lambda p: _film(p, epochs="[0]"), "one number for each of the 2 frames"),
+    "epochs not numbers": (lambda p: _film(p, epochs='["a", "b"]'), "one number for each"),
+}
+
+
+@pytest.mark.parametrize(("spoil", "reason"), BAD_FILMS.values(), ids=BAD_FILMS.keys())
+def test_an_unreadable_film_raises_checkpoint_error_with_the_reason(tmp_path, spoil, reason):
+    path = tmp_path / "f"
+    _film(path)
+    spoil(path)
+    with pytest.raises(CheckpointError, match=reason):
+        read_film(path)

@@ -1,11 +1,8 @@
 """GAN views: what the discriminator thinks of an image, and the training film strip."""
 
-import json
-
 from fastapi import APIRouter, HTTPException
-from safetensors import safe_open
 
-from models.checkpoint import film_path
+from models.checkpoint import CheckpointError, film_path, read_film
 from server.images import make_grid, to_data_url, to_png
 from server.params import StoreDep, image_inputs
 from server.schemas import ImageRequest
@@ -28,15 +25,20 @@ def discriminate_image(model_id: str, req: ImageRequest, store: StoreDep) -> dic
 @router.get("/{model_id}/film")
 def get_film(model_id: str, store: StoreDep) -> dict:
     """The training film strip: the same 64 latents decoded at points through training, with the per-step
-    losses, so a page can scrub the loss chart and show the samples of that moment."""
+    losses, so a page can scrub the loss chart and show the samples of that moment. A corrupt film file
+    answers 503 for the film alone; the model's other routes keep working."""
     model = store.require(model_id, "film")
-    path = film_path(store.settings.checkpoint_dir, model.id)
-    if not path.exists():
-        raise HTTPException(404, f"model {model.id!r} was trained without a film strip")
-    with safe_open(str(path), framework="pt") as f:
-        frames, epochs = f.get_tensor("frames"), json.loads(f.metadata()["epochs"])
-    steps_per_epoch = model.card["training"]["steps"] / max(1, model.card["training"]["epochs"])
+    try:
+        frames, epochs = read_film(film_path(store.settings.checkpoint_dir, model.id))
+    except FileNotFoundError:
+        raise HTTPException(404, f"model {model.id!r} was trained without a film strip") from None
+    except CheckpointError as exc:
+        raise HTTPException(503, f"film of {model.id!r} is unreadable: {exc}") from None
+    training = model.card["training"]
+    steps, epochs_run = training.get("steps"), training.get("epochs")  # both optional in a card
+    per_epoch = steps / max(1, epochs_run) if steps is not None and epochs_run is not None else None
     return {"model": model.id, "frames": [
-        {"epoch": e, "step": round(e * steps_per_epoch), "grid": to_data_url(to_png(make_grid(frame[:, None].float() / 255)))}
+        {"epoch": e, "step": None if per_epoch is None else round(e * per_epoch),
+         "grid": to_data_url(to_png(make_grid(frame[:, None].float() / 255)))}
         for e, frame in zip(epochs, frames)
-    ], "steps_log": model.card["training"].get("steps_log", []), "history": model.card["training"]["history"]}
+    ], "steps_log": training.get("steps_log") or [], "history": training["history"]}

@@ -3,6 +3,8 @@
 import statistics
 import time
 
+from server.bench_abuse import add_abuse_arguments, print_abuse
+
 
 def bench_sample(model: str, n: int, repeats: int, warmup: int = 3) -> dict:
     """Median and spread of POST /sample latency (network excluded, everything else included)."""
@@ -45,7 +47,7 @@ def _print_diffusion(args) -> None:
               f"{r['peak_gflops']:.0f} GFLOP/s matmul) -> {r['ratio_to_bound']:.1f}x the bound")
 
 
-BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion}
+BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse}
 
 
 def add_bench_parser(subparsers) -> None:
@@ -54,4 +56,5 @@ def add_bench_parser(subparsers) -> None:
     p.add_argument("--model", default=None, help="default: vae-mnist (sample), ddpm-mnist (diffusion)")
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=30)
+    add_abuse_arguments(p)
     p.set_defaults(handler=lambda a: BENCHES[a.what](a))

@@ -49,13 +49,31 @@ class Family:
     build: Callable[[dict], nn.Module]
     capabilities: Callable[[dict], set[str]]
     likelihood: str  # "exact", "bound" or "none": what log_prob means for this family
+    probe: Callable[[nn.Module, int], object]  # one network evaluation over n blank images, timed to price requests
+
+
+def _blank(n: int, module: nn.Module) -> torch.Tensor:
+    return torch.zeros(n, 1, 28, 28, device=next(module.parameters()).device)
+
+
+def _labels(n: int, module: nn.Module) -> torch.Tensor | None:
+    """Class 0 for a conditional network (it needs a label to run), None otherwise."""
+    return torch.zeros(n, dtype=torch.long, device=next(module.parameters()).device) if module.num_classes else None
+
+
+def _decode_probe(module: nn.Module, n: int):
+    z = torch.zeros(n, module.config.latent_dim, device=next(module.parameters()).device)
+    return module.decode(z, _labels(n, module))
 
 
 FAMILIES: dict[str, Family] = {
-    "vae": Family(lambda cfg: VAE(VAEConfig(**cfg)), _vae_capabilities, "bound"),
-    "gan": Family(lambda cfg: GAN(GANConfig(**{**cfg, "betas": tuple(cfg["betas"])})), _gan_capabilities, "none"),
-    "diffusion": Family(lambda cfg: Diffusion(DiffusionConfig(**cfg)), _diffusion_capabilities, "bound"),
-    "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none"),
+    "vae": Family(lambda cfg: VAE(VAEConfig(**cfg)), _vae_capabilities, "bound", _decode_probe),
+    "gan": Family(lambda cfg: GAN(GANConfig(**{**cfg, "betas": tuple(cfg["betas"])})), _gan_capabilities, "none",
+                  _decode_probe),
+    "diffusion": Family(lambda cfg: Diffusion(DiffusionConfig(**cfg)), _diffusion_capabilities, "bound",
+                        lambda m, n: m.eps(_blank(n, m), 0, _labels(n, m))),
+    "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none",
+                         lambda m, n: m(_blank(n, m))),
 }
 
 
@@ -77,6 +95,15 @@ class LoadedModel:
     @property
     def num_classes(self) -> int:
         return getattr(self.module, "num_classes", 0)
+
+    def network_evaluations(self, operation: str) -> int:
+        """Network passes per image of an operation; one where a family's every operation is one pass."""
+        per_operation = getattr(self.module, "network_evaluations", None)
+        return 1 if per_operation is None else per_operation(operation)
+
+    def probe(self, n: int) -> None:
+        """One network evaluation over n blank images (what start-up times to price requests)."""
+        FAMILIES[self.family].probe(self.module, n)
 
 
 def best_device() -> str:

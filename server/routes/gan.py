@@ -4,25 +4,30 @@ from fastapi import APIRouter, HTTPException
 
 from models.checkpoint import CheckpointError, film_path, read_film
 from server.images import make_grid, to_data_url, to_png
-from server.params import StoreDep, image_inputs
+from server.openapi import MODEL_WORK, UNKNOWN_MODEL, error_response
+from server.params import RunnerDep, StoreDep
 from server.schemas import ImageRequest
 
 router = APIRouter(prefix="/api/models", tags=["gan"])
+FILM_UNREADABLE = error_response("the film file is corrupt or truncated (the message says why)")
 
 
-@router.post("/{model_id}/discriminate")
-def discriminate_image(model_id: str, req: ImageRequest, store: StoreDep) -> dict:
+@router.post("/{model_id}/discriminate", responses=MODEL_WORK)
+async def discriminate_image(model_id: str, req: ImageRequest, run: RunnerDep):
     """D's score of any image: its logit and p(real), or for WGAN-GP the critic's value (no probability)."""
-    model, labels, x = image_inputs(store, model_id, req, "discriminate")
-    with store.inference():
+    model, labels, x = await run.image_inputs(model_id, req, "discriminate")
+
+    def work():
         verdict = model.module.discriminate(x, labels)
-    p_real = verdict["p_real"]
-    return {"model": model.id, "score": float(verdict["score"][0]),
-            "p_real": None if p_real is None else float(p_real[0]), "kind": verdict["kind"],
-            "input": to_data_url(to_png(x[0]))}
+        p_real = verdict["p_real"]
+        return {"model": model.id, "score": float(verdict["score"][0]),
+                "p_real": None if p_real is None else float(p_real[0]), "kind": verdict["kind"],
+                "input": to_data_url(to_png(x[0]))}
+
+    return await run(run.price(model, "discriminate", 1), work)
 
 
-@router.get("/{model_id}/film")
+@router.get("/{model_id}/film", responses={**UNKNOWN_MODEL, 409: MODEL_WORK[409], 503: FILM_UNREADABLE})
 def get_film(model_id: str, store: StoreDep) -> dict:
     """The training film strip: the same 64 latents decoded at points through training, with the per-step
     losses, so a page can scrub the loss chart and show the samples of that moment. A corrupt film file

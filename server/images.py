@@ -4,18 +4,46 @@ import base64
 import binascii
 import io
 import re
+import struct
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageFile, PngImagePlugin
 
-MAX_UPLOAD_BYTES = 1_000_000
-MAX_UPLOAD_SIDE = 4096
+# Upload limits (issue 12). Sizes are read from the header and refused before any pixel is decoded.
+MAX_UPLOAD_BYTES = 1_000_000  # encoded bytes, after base64
+MAX_UPLOAD_SIDE = 4096  # px, either side
+MAX_UPLOAD_PIXELS = 4096 * 4096  # width x height; also Pillow's bomb limit (it warns above it, refuses 2x it)
+MAX_TEXT_CHUNK = 64 * 2**10  # inflated bytes of one zTXt/iTXt/iCCP chunk: a few KB on the wire can inflate 1000x
+MAX_TEXT_MEMORY = 256 * 2**10  # inflated bytes of all text chunks of one image
+WORK_SIDE = 512  # px: uploads shrink (in 8 bits) to at most this a side before any float math
+STRIP_ROWS = 16  # shrunk rows made per strip of the full-size image
+UPLOAD_FORMATS = ("PNG", "JPEG")
 DATA_URL = re.compile(r"^data:image/(png|jpeg|jpg);base64,(.*)$", re.DOTALL)
+TEXT_BOMB = re.compile(r"too large|MAX_TEXT", re.IGNORECASE)  # Pillow's ValueErrors for inflated text/ICC chunks
+UNREADABLE = (OSError, SyntaxError, EOFError, struct.error, zlib.error, IndexError, KeyError, TypeError)
 
 
 class BadImage(ValueError):
     """An upload that is not a usable image; routes answer it with 422."""
+
+
+class ImageTooLarge(BadImage):
+    """An upload over the byte, side or pixel limits, or one that inflates past them (a bomb); answered 413."""
+
+
+def configure_pillow() -> None:
+    """Set Pillow's process-wide limits for untrusted uploads; create_app calls it, never an import.
+
+    Pillow inflates iCCP profiles with the same MAX_TEXT_CHUNK cap as text, and refuses (rather than
+    skips) an over-cap chunk only while LOAD_TRUNCATED_IMAGES is off, so that is pinned too."""
+    Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS
+    PngImagePlugin.MAX_TEXT_CHUNK = MAX_TEXT_CHUNK
+    PngImagePlugin.MAX_TEXT_MEMORY = MAX_TEXT_MEMORY
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def to_png(image: torch.Tensor) -> bytes:
@@ -56,7 +84,22 @@ def pixels_to_tensor(pixels: list[float]) -> torch.Tensor:
 
 
 def decode_data_url(url: str) -> np.ndarray:
-    """A PNG/JPEG data URL -> grayscale float array in [0, 1], white digit on black."""
+    """A PNG/JPEG data URL -> grayscale float array in [0, 1], white digit on black, at most WORK_SIDE a side.
+
+    Memory bound: the size is checked from the header before any pixel is decoded; a PNG is then decoded
+    once at full size in Pillow's own storage (1 byte/px gray or palette, 2 for 16-bit gray, 4 for RGB(A):
+    at most 64 MiB at the 4096 x 4096 limit), and a JPEG straight to gray at 1/2..1/8 scale. Flattening and
+    shrinking run in 8 bits on strips of STRIP_ROWS * k rows, so the peak extra is that decoded image plus
+    one strip; floats only ever see the <= WORK_SIDE result (1 MiB)."""
+    raw = _upload_bytes(url)
+    with _decoder_errors(), Image.open(io.BytesIO(raw), formats=UPLOAD_FORMATS) as img:
+        _check_size(*img.size)
+        gray = np.asarray(_shrink_to_gray(img), dtype=np.float32) / 255
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return 1.0 - gray if border.mean() > 0.5 else gray  # dark ink on light paper -> MNIST polarity
+
+
+def _upload_bytes(url: str) -> bytes:
     match = DATA_URL.match(url)
     if not match:
         raise BadImage("image must be a data:image/png or data:image/jpeg base64 URL")
@@ -65,25 +108,58 @@ def decode_data_url(url: str) -> np.ndarray:
     except (binascii.Error, ValueError) as exc:
         raise BadImage("image data is not valid base64") from exc
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise BadImage(f"image is {len(raw)} bytes; the limit is {MAX_UPLOAD_BYTES}")
+        raise ImageTooLarge(f"image is {len(raw)} bytes; the limit is {MAX_UPLOAD_BYTES}")
+    return raw
+
+
+def _check_size(width: int, height: int) -> None:
+    if max(width, height) > MAX_UPLOAD_SIDE or width * height > MAX_UPLOAD_PIXELS:
+        raise ImageTooLarge(f"image is {width}x{height}; the limit is {MAX_UPLOAD_SIDE} px a side "
+                            f"and {MAX_UPLOAD_PIXELS} pixels")
+
+
+@contextmanager
+def _decoder_errors() -> Iterator[None]:
+    """Pillow's many ways to fail -> ours: bombs are ImageTooLarge (413), anything else unreadable BadImage (422)."""
     try:
-        with Image.open(io.BytesIO(raw)) as img:
-            if img.format not in ("PNG", "JPEG"):
-                raise BadImage(f"image format {img.format} is not PNG or JPEG")
-            if max(img.size) > MAX_UPLOAD_SIDE:
-                raise BadImage(f"image is {img.size[0]}x{img.size[1]}; the limit is {MAX_UPLOAD_SIDE} px a side")
-            gray = _flatten_alpha(img)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        yield
+    except BadImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(f"image would decode past this server's limit of {MAX_UPLOAD_PIXELS} pixels") from exc
+    except ValueError as exc:
+        if TEXT_BOMB.search(str(exc)):
+            raise ImageTooLarge("image metadata (a text chunk or colour profile) inflates past the limit") from exc
         raise BadImage("image data could not be decoded") from exc
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return 1.0 - gray if border.mean() > 0.5 else gray  # dark ink on light paper -> MNIST polarity
+    except UNREADABLE as exc:
+        raise BadImage("image data could not be decoded") from exc
 
 
-def _flatten_alpha(img: Image.Image) -> np.ndarray:
-    """Transparent pixels count as background (black), so a transparent canvas works too."""
-    rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255
-    luminance = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return luminance * rgba[..., 3]
+def _shrink_to_gray(img: Image.Image) -> Image.Image:
+    """Full-size image -> 8-bit "L" at most WORK_SIDE a side, box-averaged strip by strip."""
+    k = _shrink_factor(img.size)
+    if img.format == "JPEG" and k > 1:
+        img.draft("L", (-(-img.width // k), -(-img.height // k)))  # libjpeg scales by 1/2..1/8 as it decodes
+        k = _shrink_factor(img.size)
+    img.load()
+    small = Image.new("L", (-(-img.width // k), -(-img.height // k)))
+    rows = STRIP_ROWS * k  # a multiple of k, so strips shrink to whole rows
+    for top in range(0, img.height, rows):
+        strip = _flatten_alpha(img.crop((0, top, img.width, min(top + rows, img.height))))
+        small.paste(strip.reduce(k), (0, top // k))
+    return small
+
+
+def _shrink_factor(size: tuple[int, int]) -> int:
+    return -(-max(size) // WORK_SIDE)
+
+
+def _flatten_alpha(img: Image.Image) -> Image.Image:
+    """Any mode -> 8-bit luminance; transparent pixels count as background (black), so a transparent canvas works."""
+    if not img.has_transparency_data:
+        return img.convert("L")
+    rgba = img.convert("RGBA")
+    return ImageChops.multiply(rgba.convert("L"), rgba.getchannel("A"))
 
 
 def mnist_format(gray: np.ndarray) -> torch.Tensor:

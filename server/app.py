@@ -11,11 +11,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from server.config import REPO_ROOT, Settings
+from server.execution import Executor, OverBudget
+from server.fairness import ServerBusy, TooManyRequests
 from server.images import BadImage, ImageTooLarge, configure_pillow
 from server.limits import BodySizeLimit
+from server.openapi import EVERY_ROUTE
 from server.routes import data, diffusion, docs, gan, health, latent, likelihood, models, pages, sample
 from server.security import add_security
-from server.store import ModelStore, ServerBusy
+from server.store import ModelStore
+from server.tickets import WorkStopped
 
 log = logging.getLogger("genlab")
 
@@ -24,17 +28,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_pillow()  # Pillow's limits for untrusted uploads; process-wide, so set here and not at import
     store = ModelStore(settings)
+    executor = Executor(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         torch.set_num_threads(settings.torch_threads)
         store.load()
+        executor.measure(store.models)
         log.info("loaded %d models on %s; failed: %s", len(store.models), store.device, store.failed)
         yield
 
     app = FastAPI(title="genlab", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  responses=EVERY_ROUTE,
                   description="See how generative models work: sample, interpolate, reconstruct, score.")
     app.state.store = store
+    app.state.executor = executor
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
     for module in (health, models, sample, latent, likelihood, diffusion, gan, data, pages, docs):
@@ -45,25 +53,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+# Refusals of the execution path and of uploads: exception -> (status, whether to say when to retry).
+REFUSALS: dict[type[Exception], tuple[int, bool]] = {
+    OverBudget: (422, False), TooManyRequests: (429, True), ServerBusy: (503, True), WorkStopped: (503, True),
+    ImageTooLarge: (413, False), BadImage: (422, False),  # the subclass first
+}
+
+
 def _add_error_handlers(app: FastAPI, settings: Settings) -> None:
-    @app.exception_handler(ServerBusy)
-    async def busy(request: Request, exc: ServerBusy) -> JSONResponse:
-        return JSONResponse({"detail": "server busy: all inference slots are in use; retry shortly"},
-                            status_code=503, headers={"Retry-After": str(settings.retry_after_seconds)})
+    for exc_type, (status, retry) in REFUSALS.items():
+        headers = {"Retry-After": str(settings.retry_after_seconds)} if retry else None
+
+        async def refuse(request: Request, exc: Exception, status=status, headers=headers) -> JSONResponse:
+            return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+        app.add_exception_handler(exc_type, refuse)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         """Pydantic's errors without the offending input: it may be huge, or NaN that JSON cannot carry."""
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
-
-    @app.exception_handler(ImageTooLarge)  # before BadImage, its base class
-    async def image_too_large(request: Request, exc: ImageTooLarge) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=413)
-
-    @app.exception_handler(BadImage)
-    async def bad_image(request: Request, exc: BadImage) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,6 @@ import io
 import pytest
 from PIL import Image
 
-
 ZERO = {"pixels": [0.0] * 784}
 STROKE = {"pixels": [1.0 if 10 <= i % 28 <= 17 and 6 <= i // 28 <= 21 else 0.0 for i in range(784)]}
 

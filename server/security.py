@@ -6,7 +6,9 @@ streamed or not, untouched.
 """
 
 from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.config import Settings
@@ -55,9 +57,30 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _hostname(host_header: str) -> str:
+    """The Host header without its port; an IPv6 literal keeps its brackets ("[::1]:8000" -> "[::1]")."""
+    if host_header.startswith("["):
+        return host_header.split("]")[0] + "]"
+    return host_header.split(":")[0]
+
+
+class HostAllowList(TrustedHostMiddleware):
+    """Starlette's Host check (the same wildcard rules), answering in the API's one error shape."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self.allow_any:
+            return await self.app(scope, receive, send)
+        host = _hostname(Headers(scope=scope).get("host", ""))
+        if any(host == pattern or (pattern.startswith("*") and host.endswith(pattern[1:]))
+               for pattern in self.allowed_hosts):
+            return await self.app(scope, receive, send)
+        await JSONResponse({"detail": f"host {host!r} is not served here (GENLAB_ALLOWED_HOSTS)"},
+                           status_code=400)(scope, receive, send)
+
+
 def add_security(app: FastAPI, settings: Settings) -> None:
     """Install the Host allow-list, then the headers outside it so its 400s carry them too.
 
     Call it last: middleware added later wraps the earlier ones, so these see every response."""
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(HostAllowList, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)

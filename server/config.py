@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     inference_slots: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)  # heavy lane
     light_slots: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)  # cheap requests' own lane
     client_slots: int | None = Field(None, ge=1, le=64)  # slots one client may hold per lane; default half
-    client_queue: int = Field(8, ge=0, le=256)  # requests one client may have waiting per lane before 429
+    client_queue: int = Field(16, ge=0, le=256)  # requests one client may have waiting per lane before 429
     slot_wait_seconds: float = Field(2.0, ge=0, le=30)  # how long a request may wait for a slot before 503
     retry_after_seconds: int = Field(2, ge=1, le=600)
     max_request_seconds: float = Field(30.0, gt=0, le=3600)  # budget: estimated compute of one request

@@ -144,7 +144,7 @@ def test_nan_pixels_are_refused(client):
     assert r.status_code == 422
 
 
-def test_oversized_body_is_413_and_oversized_image_422(client):
+def test_oversized_body_and_oversized_image_are_413(client):
     r = client.post("/api/models/tiny-vae/reconstruct", content=b"x" * 2_100_000,
                     headers={"content-type": "application/json"})
     assert r.status_code == 413
@@ -152,7 +152,7 @@ def test_oversized_body_is_413_and_oversized_image_422(client):
     Image.new("L", (4100, 10)).save(big, format="PNG")
     url = "data:image/png;base64," + base64.b64encode(big.getvalue()).decode()
     r = client.post("/api/models/tiny-vae/reconstruct", json={"image": url})
-    assert r.status_code == 422 and "4096" in r.json()["detail"]
+    assert r.status_code == 413 and "4096" in r.json()["detail"]
 
 
 def test_readyz_reports_a_corrupt_checkpoint_and_serves_the_rest(tmp_path):

@@ -6,9 +6,11 @@ import torch
 
 
 def linear_betas(T: int, start: float = 1e-4, end: float = 0.02) -> torch.Tensor:
-    """Ho et al. 2020, sec. 4: betas linear from 1e-4 to 0.02 (for T = 1000; scaled for other T)."""
+    """Ho et al. 2020, sec. 4: betas linear from 1e-4 to 0.02 at T = 1000, endpoints scaled by 1000/T
+    (Nichol & Dhariwal 2021) so fewer steps destroy as much signal; for T < 50 the scaled end passes 1,
+    so betas are clipped at 0.999 like the cosine schedule's, keeping every alpha_bar_t above 0."""
     scale = 1000 / T
-    return torch.linspace(scale * start, scale * end, T, dtype=torch.float64)
+    return torch.linspace(scale * start, scale * end, T, dtype=torch.float64).clamp(max=0.999)
 
 
 def cosine_betas(T: int, s: float = 0.008) -> torch.Tensor:

@@ -11,6 +11,7 @@ Every loop is bounded in time, so the run stops by itself; each figure is printe
 import ipaddress
 import itertools
 import json
+import logging
 import os
 import re
 import statistics
@@ -289,6 +290,7 @@ def add_abuse_arguments(p) -> None:
 
 
 def print_abuse(args) -> dict:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     models = AbuseModels(vae=args.vae, gan=args.gan, ddpm=args.ddpm, max_steps=args.max_steps)
     report = bench_abuse(args.seconds, models, args.url, args.think)
     print(format_report(report))

@@ -43,7 +43,24 @@ MODEL_WORK = {
 EVERY_ROUTE = {400: error_response("the Host header is not one this server answers for (GENLAB_ALLOWED_HOSTS)")}
 
 
-def event_stream(events: str) -> dict:
-    """A 200 answered as Server-Sent Events, with the event types it sends."""
-    return {200: {"description": f"Server-Sent Events: {events}",
-                  "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+PNG_OR_JSON = {200: {"description": "JSON with PNG data URLs, or with `format=png` the grid alone as a PNG",
+                     "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def _as_json(response: dict) -> dict:
+    """An error response spelled out as application/json: on a route whose own media type is not JSON,
+    FastAPI would otherwise file the error body under that media type."""
+    spelled = {"description": response["description"],
+               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    return {**spelled, "headers": response["headers"]} if "headers" in response else spelled
+
+
+def event_stream(events: list[str], description: str) -> dict:
+    """A 200 answered as Server-Sent Events (each event a name and one JSON data line), and the
+    route's refusals, which are JSON like everywhere else."""
+    event = {"type": "object", "required": ["data"], "properties": {
+        "event": {"type": "string", "enum": events},
+        "data": {"type": "string", "contentMediaType": "application/json"}}}
+    return {**{status: _as_json(r) for status, r in {**EVERY_ROUTE, **MODEL_WORK}.items()},
+            200: {"description": f"Server-Sent Events: {description}",
+                  "content": {"text/event-stream": {"schema": event}}}}

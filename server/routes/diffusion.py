@@ -12,7 +12,7 @@ from models.diffusion.sampling import Step, ddim_invert, denoise, inpaint, make_
 from models.diffusion.schedules import SCHEDULES, schedule_alpha_bar, snr
 from models.registry import LoadedModel
 from server.images import image_urls, make_grid, to_data_url, to_png
-from server.openapi import INVALID, MODEL_WORK, event_stream
+from server.openapi import INVALID, MODEL_WORK, PNG_OR_JSON, event_stream
 from server.params import QueryPng, Runner, RunnerDep, check_batch, images_response, label_tensor, resolve_seed
 from server.schemas import InpaintRequest, InvertRequest, NoiseRequest, TrajectoryQuery, TrajectoryRequest
 from server.store import ModelStore
@@ -101,9 +101,9 @@ async def run_trajectory(model_id: str, req: TrajectoryRequest, run: RunnerDep):
 
 
 @router.get("/api/models/{model_id}/trajectory/stream", response_class=EventStreamResponse, status_code=200,
-            responses={**MODEL_WORK, **event_stream("`start` (the settings), one `step` per kept step "
-                                                    "({i, t, x_t, x0_pred}), then `done` ({seed, images, grid}); "
-                                                    "`error` ({detail}) if the run stops at its deadline")})
+            responses=event_stream(["start", "step", "done", "error"],
+                                   "`start` (the settings), one `step` per kept step ({i, t, x_t, x0_pred}), then "
+                                   "`done` ({seed, images, grid}); `error` ({detail}) if the run stops at its deadline"))
 async def stream_trajectory(model_id: str, run: RunnerDep, req: Annotated[TrajectoryQuery, Query()]):
     """Server-Sent Events: one `step` event per kept step as it is computed, then `done` with the final
     images. The sampler stops within one step when the client goes away or stops reading."""
@@ -123,7 +123,7 @@ async def inpaint_image(model_id: str, req: InpaintRequest, run: RunnerDep):
     return await _trajectory(run, model, req, "inpaint", known=(image, mask))
 
 
-@router.post("/api/models/{model_id}/noise", responses=MODEL_WORK)
+@router.post("/api/models/{model_id}/noise", responses={**MODEL_WORK, **PNG_OR_JSON})
 async def noise_image(model_id: str, req: NoiseRequest, run: RunnerDep, png: QueryPng):
     """The forward process q(x_t | x_0): the image at noise level t, with alpha_bar_t and SNR."""
     store = run.store

@@ -7,7 +7,7 @@ from models.data import load_digits
 from models.latent import INTERPOLATIONS, plane_grid, traverse
 from models.registry import LoadedModel
 from server.images import image_urls, make_grid, to_data_url, to_png
-from server.openapi import MODEL_WORK
+from server.openapi import MODEL_WORK, PNG_OR_JSON
 from server.params import (
     QueryPng,
     Runner,
@@ -55,7 +55,7 @@ async def encode_image(model_id: str, req: ImageRequest, run: RunnerDep):
     return await run(run.price(model, "encode", 1), work)
 
 
-@router.post("/{model_id}/decode")
+@router.post("/{model_id}/decode", responses=PNG_OR_JSON)
 async def decode_latents(model_id: str, req: DecodeRequest, run: RunnerDep, png: QueryPng):
     """Latents -> images (the decoder's Bernoulli means)."""
     store = run.store
@@ -74,7 +74,7 @@ async def decode_latents(model_id: str, req: DecodeRequest, run: RunnerDep, png:
     return await run(run.price(model, "decode", len(req.latents)), work)
 
 
-@router.post("/{model_id}/reconstruct")
+@router.post("/{model_id}/reconstruct", responses=PNG_OR_JSON)
 async def reconstruct_image(model_id: str, req: ImageRequest, run: RunnerDep, png: QueryPng):
     """Image -> reconstruction, posterior and the ELBO split (recon and KL nats) it scores."""
     model, labels, x = await run.image_inputs(model_id, req, "encode", "decode")
@@ -96,7 +96,7 @@ async def reconstruct_image(model_id: str, req: ImageRequest, run: RunnerDep, pn
     return await run(run.price(model, "reconstruct", 1), work)
 
 
-@router.post("/{model_id}/interpolate")
+@router.post("/{model_id}/interpolate", responses=PNG_OR_JSON)
 async def interpolate_latents(model_id: str, req: InterpolateRequest, run: RunnerDep, png: QueryPng):
     """Decode a straight (lerp) or great-circle (slerp) path between two seeds, latents or images."""
     model = run.store.require(model_id, "decode")
@@ -114,7 +114,7 @@ async def interpolate_latents(model_id: str, req: InterpolateRequest, run: Runne
     return await run(run.price(model, "decode", req.steps + 2), work)
 
 
-@router.post("/{model_id}/traverse")
+@router.post("/{model_id}/traverse", responses=PNG_OR_JSON)
 async def traverse_latent(model_id: str, req: TraverseRequest, run: RunnerDep, png: QueryPng):
     """Sweep one latent coordinate over [-span, span], the others held at a seed's draw or a given latent."""
     model = run.store.require(model_id, "decode")
@@ -134,7 +134,7 @@ async def traverse_latent(model_id: str, req: TraverseRequest, run: RunnerDep, p
     return await run(run.price(model, "decode", req.steps), work)
 
 
-@router.post("/{model_id}/latent-map")
+@router.post("/{model_id}/latent-map", responses=PNG_OR_JSON)
 async def map_latent_plane(model_id: str, req: LatentMapRequest, run: RunnerDep, png: QueryPng):
     """Decode a grid over the 2-D latent plane and place the held-out digits at their posterior means."""
     store = run.store

@@ -2,14 +2,14 @@
 
 from fastapi import APIRouter
 
-from server.openapi import MODEL_WORK
+from server.openapi import MODEL_WORK, PNG_OR_JSON
 from server.params import QueryPng, RunnerDep, check_batch, images_response, label_tensor, resolve_seed, to_list
 from server.schemas import SampleRequest
 
 router = APIRouter(prefix="/api/models", tags=["sample"])
 
 
-@router.post("/{model_id}/sample", responses=MODEL_WORK)
+@router.post("/{model_id}/sample", responses={**MODEL_WORK, **PNG_OR_JSON})
 async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: QueryPng):
     """Draw n digits (optionally of one class, at a temperature); the seed fixes the pixels."""
     store = run.store

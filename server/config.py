@@ -1,12 +1,42 @@
 """Server settings from GENLAB_* environment variables, read when the app is created (never at import)."""
 
+import math
 import os
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# Where templates/, static/ and checkpoints/ are: server/share/ in an installed wheel (setup.py copies them there),
+# else the checkout around server/ (a clone or an editable install).
+_PACKAGE = Path(__file__).resolve().parent
+REPO_ROOT = _PACKAGE / "share" if (_PACKAGE / "share").is_dir() else _PACKAGE.parent
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def available_cpus(cgroup: Path | None = None) -> int:
+    """CPUs this process may keep busy: its affinity mask, capped by a cgroup CPU quota (`docker run --cpus`).
+
+    os.cpu_count() counts the host's cores, so in a container limited to 2 of 64 cores torch would start 64
+    threads and spend the quota being throttled. A fractional quota rounds down (1.5 CPUs: 1 thread)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = _cgroup_quota(cgroup or CGROUP)
+    return max(1, min(cpus, math.floor(quota))) if quota else cpus
+
+
+def _cgroup_quota(cgroup: Path) -> float | None:
+    """The quota in CPUs: cgroup v2's cpu.max ("max 100000" is none), else v1's cfs_quota_us / cfs_period_us
+    (-1 is none); None without either file (no container, or no limit)."""
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota, period = (int((cgroup / "cpu" / f"cpu.cfs_{name}_us").read_text()) for name in ("quota", "period"))
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 class Settings(BaseSettings):
@@ -15,8 +45,8 @@ class Settings(BaseSettings):
     checkpoint_dir: Path = REPO_ROOT / "checkpoints"
     device: str = "auto"  # "auto" picks CUDA when present
     # The execution path (server/execution.py; docs/execution.md explains each one).
-    inference_slots: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)  # heavy lane
-    light_slots: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)  # cheap requests' own lane
+    inference_slots: int = Field(default_factory=lambda: min(available_cpus(), 64), ge=1, le=64)  # heavy lane
+    light_slots: int = Field(default_factory=lambda: min(available_cpus(), 64), ge=1, le=64)  # cheap requests' own lane
     client_slots: int | None = Field(None, ge=1, le=64)  # slots one client may hold per lane; default half
     client_queue: int = Field(16, ge=0, le=256)  # requests one client may have waiting per lane before 429
     slot_wait_seconds: float = Field(2.0, ge=0, le=30)  # how long a request may wait for a slot before 503
@@ -27,7 +57,7 @@ class Settings(BaseSettings):
     stream_write_timeout_seconds: float = Field(5.0, gt=0, le=300)  # a stream reader slower than this is dropped
     stream_keepalive_seconds: float = Field(5.0, gt=0, le=300)  # comment line when no event for this long
     upload_decoders: int = Field(2, ge=1, le=64)  # image uploads decoded at once (bounds their memory)
-    torch_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    torch_threads: int = Field(default_factory=lambda: min(available_cpus(), 256), ge=1, le=256)
     max_batch: int = Field(64, ge=1, le=64)  # may lower the API's n <= 64
     max_body_bytes: int = Field(2_000_000, ge=1024, le=2_000_000)
     # Host headers answered (others get 400: DNS rebinding); GENLAB_ALLOWED_HOSTS='["lab.example.org"]'.

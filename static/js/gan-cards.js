@@ -51,7 +51,7 @@ export function createCards(ctx) {
           el("thead", {}, el("tr", {}, COLUMNS.map(([name], i) => el("th", { scope: "col", class: i > 2 ? "num" : null }, name)))),
           el("tbody", {}, ids.map(row))),
         measured
-          ? el("p", { class: "meta", id: "cards-floor" }, `Floor: ${fmt3(floor)}, the FD between two sets of real digits; `
+          ? el("p", { class: "meta", id: "cards-floor" }, `Floor: ${fmt3(floor)}, the FD of the 1,000 held-out real digits against the training digits; `
             + "FD / floor says how many times further from the real digits a model's samples are.")
           : el("p", { class: "muted" }, "No sample metrics in the cards yet: genlab evaluate writes them."),
       );

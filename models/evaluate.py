@@ -1,4 +1,4 @@
-"""`genlab evaluate MODEL_ID`: measure a checkpoint with genlab's metrics and write them into its card.
+"""`genlab evaluate MODEL_ID`: measure a checkpoint with genlab's metrics (and, asked to, write them into its card).
 
 Which figures a model gets follows its capabilities, not its family name: anything that samples
 gets Frechet distance and class entropy, conditional models get conditional accuracy, models that
@@ -20,6 +20,18 @@ from models.registry import LoadedModel, load_model
 
 log = logging.getLogger(__name__)
 CLASSIFIER_ID = "digit-classifier"
+
+
+class UnknownModel(LookupError):
+    """A model id (the one asked for, or the digit-classifier every evaluation uses) has no card in the directory."""
+
+
+def _card(directory: Path, model_id: str) -> Path:
+    path = card_path(directory, model_id)
+    if not path.is_file():
+        known = sorted(p.stem for p in directory.glob("*.json"))
+        raise UnknownModel(f"no model {model_id!r} in {directory}; known: {', '.join(known) or 'none'}")
+    return path
 
 
 @functools.lru_cache(maxsize=1)
@@ -125,15 +137,19 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
 
 
-def evaluate_checkpoint(checkpoints: str, model_id: str, n: int = 1000, seed: int = 0, curves: bool = False) -> dict:
-    """Evaluate one shipped checkpoint and store the figures (with how they were measured) in its card."""
+def evaluate_checkpoint(checkpoints: str | Path, model_id: str, n: int = 1000, seed: int = 0, curves: bool = False,
+                        write: bool = True) -> dict:
+    """Evaluate one checkpoint; with `write`, store the figures (with how they were measured) in its card,
+    which for a shipped model is a tracked file: `genlab evaluate` writes only when given --write."""
     directory = Path(checkpoints)
+    card_file = _card(directory, model_id)
+    _card(directory, CLASSIFIER_ID)
     start = time.perf_counter()
-    metrics = evaluate(load_model(card_path(directory, model_id)), directory, n, seed, curves)
+    metrics = evaluate(load_model(card_file), directory, n, seed, curves)
     metrics["measured"] = {"n": n, "seed": seed, "reference": "train split features of digit-classifier",
                            "seconds": round(time.perf_counter() - start, 1), "code_version": code_version()}
-    card = read_card(card_path(directory, model_id))
-    card["metrics"] = metrics
-    write_card(directory, card)
-    log.info("%s: %s", model_id, metrics)
+    if write:
+        card = read_card(card_file)
+        card["metrics"] = metrics
+        log.info("%s's figures written into %s", model_id, write_card(directory, card))
     return metrics

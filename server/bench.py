@@ -1,5 +1,6 @@
 """`genlab bench sample`: request latency of the sample route, through the full ASGI app in-process."""
 
+import logging
 import statistics
 import time
 
@@ -50,6 +51,13 @@ def _print_diffusion(args) -> None:
 BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse}
 
 
+def _print_bench(args) -> None:
+    """The figures alone: no log line per HTTP request (httpx) or per server event (uvicorn) among them."""
+    for name in ("httpx", "uvicorn"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    BENCHES[args.what](args)
+
+
 def add_bench_parser(subparsers) -> None:
     p = subparsers.add_parser("bench", help="print speed figures (medians of several runs)")
     p.add_argument("what", choices=sorted(BENCHES))
@@ -57,4 +65,4 @@ def add_bench_parser(subparsers) -> None:
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=30)
     add_abuse_arguments(p)
-    p.set_defaults(handler=lambda a: BENCHES[a.what](a))
+    p.set_defaults(handler=_print_bench)

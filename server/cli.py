@@ -1,10 +1,61 @@
-"""The `genlab` command: serve, train, evaluate."""
+"""The `genlab` command: serve, train, evaluate, bench."""
 
 import argparse
+import importlib.metadata
+import importlib.util
+import json
 import logging
+import sys
+import textwrap
+from pathlib import Path
 
-from models.train import add_train_parser
-from server.bench import add_bench_parser
+OWN_PACKAGES = ("server", "models")
+
+# Each subcommand: what it does (its --help opens with it) and examples (its --help ends with them).
+HELP = {
+    "serve": (("Start the web server with the shipped checkpoints: the pages at /, /vae, /gan, /diffusion, the JSON "
+               "API under /api and its reference at /docs. Settings come from GENLAB_* variables (docs/api.md)."),
+              ["genlab serve --port 8000",
+               "GENLAB_ALLOWED_HOSTS='[\"lab.example.org\"]' genlab serve --host 0.0.0.0   # a class on the LAN"]),
+    "train": (("Train a model on genlab's MNIST digits and write its checkpoint and card (to --out); resumable from "
+               "the state kept in --runs."),
+              ["genlab train vae --id my-vae --latent-dim 16 --beta 1 --epochs 40",
+               "genlab train gan --id my-gan --loss wgan-gp --epochs 25 --film-every 2"]),
+    "evaluate": (("Measure a checkpoint with genlab's metrics (Frechet distance against the floor, class entropy, "
+                  "accuracies, held-out bounds) and print them; --write stores them in the model's card."),
+                 ["genlab evaluate vae-mnist                    # print the figures, change nothing",
+                  "genlab evaluate vae-mnist --n 1000 --write   # update checkpoints/vae-mnist.json",
+                  "genlab evaluate my-vae --checkpoints ./my-checkpoints"]),
+    "bench": (("Print speed figures: sample = latency of the sample route (median of --repeats), diffusion = ms per "
+               "image per step against the FLOP bound, abuse = well-behaved clients beside hostile ones."),
+              ["genlab bench sample --model vae-mnist --n 64", "genlab bench diffusion",
+               "genlab bench abuse --seconds 30"]),
+}
+
+
+def _own_packages_problem() -> str | None:
+    """Why `server` or `models` may not be genlab's own files, or None when they are.
+
+    The names are generic (the product fixes them): another distribution shipping either overwrites genlab's
+    files in site-packages without pip saying so, and a directory of that name earlier on sys.path shadows them.
+    Both show up later as baffling import errors, so the command refuses to run on such a mix."""
+    home = Path(__file__).resolve().parent.parent  # where genlab's packages sit: site-packages or the checkout
+    for name in OWN_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        origin = Path(spec.origin).resolve() if spec and spec.origin else None
+        if origin is None or origin.parent.parent != home:
+            return f"the package `{name}` imported from {origin or 'nowhere'} is not genlab's (beside {home})"
+    owners = importlib.metadata.packages_distributions()
+    for name in OWN_PACKAGES:
+        if others := sorted(set(owners.get(name, ())) - {"genlab"}):
+            return f"the top-level package `{name}` is also installed by {', '.join(others)}, over genlab's files"
+    return None
+
+
+def _fail(message: str, status: int = 1) -> None:
+    """One line on stderr, no traceback."""
+    print(message, file=sys.stderr)
+    sys.exit(status)
 
 
 def _serve(args) -> None:
@@ -14,27 +65,64 @@ def _serve(args) -> None:
 
 
 def _evaluate(args) -> None:
-    from models.evaluate import evaluate_checkpoint
+    from models.checkpoint import CheckpointError
+    from models.evaluate import UnknownModel, evaluate_checkpoint
+    from server.config import Settings
 
-    evaluate_checkpoint(args.checkpoints, args.model_id, n=args.n, seed=args.seed, curves=args.curves)
+    directory = Path(args.checkpoints) if args.checkpoints else Settings().checkpoint_dir
+    try:
+        metrics = evaluate_checkpoint(directory, args.model_id, n=args.n, seed=args.seed, curves=args.curves,
+                                      write=args.write)
+    except UnknownModel as exc:
+        _fail(f"genlab evaluate: error: {exc}", status=2)  # argparse's status for a bad argument
+    except CheckpointError as exc:
+        _fail(f"genlab evaluate: error: {exc}")
+    print(json.dumps(metrics, indent=1))
+    if not args.write:
+        print(f"(not written: add --write to store these figures in {directory / args.model_id}.json)", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="genlab", description="see how generative models work")
-    sub = parser.add_subparsers(required=True)
+def _add_evaluate_parser(sub) -> None:
+    evaluate = sub.add_parser("evaluate", help="measure a checkpoint with genlab's metrics (--write: into its card)")
+    evaluate.add_argument("model_id")
+    evaluate.add_argument("--n", type=int, default=1000, help="samples to draw (>= 1000 for card figures)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--checkpoints", default=None, type=Path,
+                          help="directory of checkpoints and cards (default: the shipped ones, or GENLAB_CHECKPOINT_DIR)")
+    evaluate.add_argument("--curves", action="store_true", help="diffusion: FD/accuracy vs steps and guidance (slow)")
+    evaluate.add_argument("--write", action="store_true", help="store the figures in the model's card")
+    evaluate.set_defaults(handler=_evaluate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from models.train import add_train_parser
+    from server.bench import add_bench_parser
+
+    parser = argparse.ArgumentParser(
+        prog="genlab", description="genlab: see how generative models work (VAEs, GANs, diffusion on MNIST digits).",
+        epilog="examples:\n  genlab serve                # then open http://127.0.0.1:8000\n"
+               "  genlab evaluate vae-mnist\n  genlab SUBCOMMAND --help    # what each one does, with examples",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"genlab {importlib.metadata.version('genlab')}")
+    sub = parser.add_subparsers(required=True, metavar="SUBCOMMAND")
     serve = sub.add_parser("serve", help="start the web server with the shipped checkpoints")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=_serve)
     add_train_parser(sub)
+    _add_evaluate_parser(sub)
     add_bench_parser(sub)
-    evaluate = sub.add_parser("evaluate", help="measure a checkpoint with genlab's metrics; writes its card")
-    evaluate.add_argument("model_id")
-    evaluate.add_argument("--n", type=int, default=1000, help="samples to draw (>= 1000 for card figures)")
-    evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--checkpoints", default="checkpoints")
-    evaluate.add_argument("--curves", action="store_true", help="diffusion: FD/accuracy vs steps and guidance (slow)")
-    evaluate.set_defaults(handler=_evaluate)
-    args = parser.parse_args(argv)
+    for name, (description, examples) in HELP.items():
+        command = sub.choices[name]
+        command.description = textwrap.fill(description, 79)
+        command.epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    if problem := _own_packages_problem():
+        _fail(f"genlab: {problem}. Install genlab in a virtual environment of its own (docs/install.md).")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
     args.handler(args)

@@ -1,0 +1,114 @@
+"""The `genlab` command: help with examples, --version, evaluate's errors and --write, quiet benches."""
+
+import importlib.metadata
+import importlib.util
+import json
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+from server import bench, cli
+from tests.conftest import write_tiny_checkpoints
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of `genlab ARGV`, run in this process."""
+    try:
+        cli.main(list(argv))
+        status = 0
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("cli-checkpoints")
+    write_tiny_checkpoints(directory)
+    return directory
+
+
+def test_help_lists_every_subcommand_with_an_example(capsys):
+    status, out, _ = run(capsys, "--help")
+    assert status == 0
+    assert all(name in out for name in cli.HELP) and "examples:" in out and "genlab serve" in out
+
+
+@pytest.mark.parametrize("name", ["serve", "train", "evaluate", "bench"])
+def test_each_subcommand_says_what_it_does_with_an_example(capsys, name):
+    status, out, _ = run(capsys, name, "--help")
+    assert status == 0
+    description, _ = cli.HELP[name]
+    assert description.split()[0] in out  # the description opens the help...
+    assert "examples:\n" in out and f"  genlab {name} " in out.split("examples:")[1]  # ...and examples close it
+
+
+def test_version_is_the_installed_distribution(capsys):
+    status, out, _ = run(capsys, "--version")
+    assert status == 0 and out.strip() == f"genlab {importlib.metadata.version('genlab')}"
+
+
+def test_evaluate_prints_the_figures_and_leaves_the_card_alone(capsys, tiny):
+    card = tiny / "tiny-gan.json"
+    before = card.read_bytes()
+    status, out, err = run(capsys, "evaluate", "tiny-gan", "--n", "20", "--checkpoints", str(tiny))
+    assert status == 0
+    assert json.loads(out)["samples"] == 20 and "frechet_distance" in json.loads(out)
+    assert card.read_bytes() == before
+    assert "--write" in err
+
+
+def test_evaluate_write_stores_the_figures_in_the_card(capsys, tiny):
+    status, out, _ = run(capsys, "evaluate", "tiny-vae", "--n", "20", "--checkpoints", str(tiny), "--write")
+    assert status == 0
+    assert json.loads((tiny / "tiny-vae.json").read_text())["metrics"] == json.loads(out)
+
+
+def test_evaluate_unknown_model_is_one_line_naming_the_known_ones(capsys, tiny):
+    status, out, err = run(capsys, "evaluate", "no-such-model", "--checkpoints", str(tiny))
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "'no-such-model'" in err and "tiny-gan, tiny-vae" in err
+
+
+def test_evaluate_defaults_to_the_configured_checkpoints_not_the_cwd(capsys, tiny, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no checkpoints/ here
+    monkeypatch.setenv("GENLAB_CHECKPOINT_DIR", str(tiny))
+    status, _, err = run(capsys, "evaluate", "no-such-model")
+    assert status == 2 and str(tiny) in err
+
+
+def test_bench_prints_no_request_log_lines(capsys, monkeypatch):
+    def fake_bench(args):
+        logging.getLogger("httpx").info("HTTP Request: POST http://testserver/api/models/vae-mnist/sample")
+        logging.getLogger("uvicorn.error").info("Started server process")
+        print("vae-mnist: median 12.0 ms")
+
+    monkeypatch.setattr(logging.getLogger(), "level", logging.INFO)  # as `genlab` sets it; all restored afterwards
+    for name in ("httpx", "uvicorn"):
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    monkeypatch.setitem(bench.BENCHES, "sample", fake_bench)
+    status, out, _ = run(capsys, "bench", "sample")
+    assert status == 0 and out == "vae-mnist: median 12.0 ms\n"
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("uvicorn.error").isEnabledFor(logging.INFO)
+
+
+def test_genlabs_own_packages_pass_the_install_check():
+    assert cli._own_packages_problem() is None
+
+
+def test_another_distribution_over_server_is_refused(capsys, monkeypatch):
+    monkeypatch.setattr(importlib.metadata, "packages_distributions",
+                        lambda: {"server": ["genlab", "some-web-thing"], "models": ["genlab"]})
+    status, _, err = run(capsys, "--version")
+    assert status == 1 and "some-web-thing" in err and "`server`" in err
+
+
+def test_a_shadowing_models_package_is_refused(monkeypatch, tmp_path):
+    foreign, real = tmp_path / "models" / "__init__.py", importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name: SimpleNamespace(origin=str(foreign)) if name == "models" else real(name))
+    assert f"`models` imported from {foreign} is not genlab's" in cli._own_packages_problem()

@@ -31,7 +31,9 @@ from server.spawn import REPO, uvicorn_server
 WELL_BEHAVED, HOSTILE = 16, 8
 JSON = {"Content-Type": "application/json"}
 POLITE_TIMEOUT = 10.0  # seconds; a well-behaved request slower than this counts as a failure
-TARGETS = {"p99_ms": 1000, "failures": 0, "busy_share": 0.01, "peak_rss_gb": 1.5, "slots_free_seconds": 5}
+TARGETS = {"p99_ms": 1000, "failures": 0, "busy_share": 0.01, "peak_rss_gb": 1.5, "slots_free_seconds": 5,
+           "health_p99_ms": 50}
+HEALTH_EVERY = 0.1  # seconds between two health probes (a load balancer's view of the server)
 SLOTS_WAIT = 60.0  # how long to wait for the slots to come free before reporting that they did not
 HOSTILE_PAUSE = 0.05  # seconds between a hostile client's requests: an attack on cost and fairness, not a flood
 
@@ -95,6 +97,20 @@ def _well_behaved(url: str, address: str, requests: Iterable, stop_at: float, th
             results.append(((time.perf_counter() - start) * 1000, outcome))
             time.sleep(think)
     return results
+
+
+def _probe_health(url: str, stop_at: float) -> list[float]:
+    """GET /healthz every HEALTH_EVERY seconds, as a load balancer would; the latencies in ms."""
+    latencies = []
+    with _client(url, "127.0.0.9") as client:
+        for _ in range(int((stop_at - time.monotonic()) / HEALTH_EVERY) + 1):
+            if time.monotonic() >= stop_at:
+                break
+            start = time.perf_counter()
+            client.get("/healthz").raise_for_status()
+            latencies.append((time.perf_counter() - start) * 1000)
+            time.sleep(HEALTH_EVERY)
+    return latencies
 
 
 def _hammer(url: str, address: str, stop_at: float, path: str, bodies: list[tuple[str, bytes]]) -> Counter:
@@ -212,12 +228,15 @@ def _machine() -> dict:
             "gflops": matmul_flops_per_second() / 1e9}
 
 
+def _percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
 def _well_behaved_summary(results: list[tuple[float, str]]) -> dict:
     latencies = [ms for ms, _ in results]
     outcomes = Counter(outcome for _, outcome in results)
     failures = {k: v for k, v in outcomes.items() if k not in ("ok", "busy")}
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
-    return {"requests": len(results), "p50_ms": statistics.median(latencies), "p99_ms": cuts[98],
+    return {"requests": len(results), "p50_ms": statistics.median(latencies), "p99_ms": _percentile(latencies, 99),
             "failures": failures, "busy": outcomes["busy"], "busy_share": outcomes["busy"] / len(results)}
 
 
@@ -229,19 +248,22 @@ def run_abuse(url: str, models: AbuseModels, seconds: float, think: float, pid: 
     light = _light_requests(models, digit)
     under = _steps_under_budget(url, models, "127.0.0.100")
     stop_at = time.monotonic() + seconds
-    with ThreadPoolExecutor(WELL_BEHAVED + HOSTILE) as pool:
+    with ThreadPoolExecutor(WELL_BEHAVED + HOSTILE + 1) as pool:
         hostile = [pool.submit(f, *args) for f, args in _hostile_plan(url, models, stop_at, under)]
+        health = pool.submit(_probe_health, url, stop_at)
         polite = [pool.submit(_well_behaved, url, f"127.0.0.{10 + i}", itertools.islice(
             itertools.cycle(light), i % len(light), None), stop_at, think) for i in range(WELL_BEHAVED)]
         outcomes = sum((f.result() for f in hostile), Counter())
         hostiles_stopped = time.monotonic()  # and hung up
         results = [r for f in polite for r in f.result()]
+        health_ms = health.result()
     slots_free = _slots_free_seconds(url, since=hostiles_stopped)
     hostile_by_kind: dict[str, dict[str, int]] = {}
     for (kind, status), count in sorted(outcomes.items()):
         hostile_by_kind.setdefault(kind, {})[status] = count
     return {"machine": machine, "seconds": seconds, "just_under_steps": under, "well_behaved": _well_behaved_summary(
-        results), "hostile": hostile_by_kind, "peak_rss_gb": _peak_rss_gb(pid), "slots_free_seconds": slots_free}
+        results), "health": {"probes": len(health_ms), "p50_ms": statistics.median(health_ms),
+                             "p99_ms": _percentile(health_ms, 99)}, "hostile": hostile_by_kind, "peak_rss_gb": _peak_rss_gb(pid), "slots_free_seconds": slots_free}
 
 
 def bench_abuse(seconds: float = 60, models: AbuseModels = AbuseModels(), url: str | None = None,
@@ -268,6 +290,9 @@ def format_report(r: dict) -> str:
              "  failures: " + _against(f"{failed} {w['failures']}" if failed else "0", "0", not failed),
              "  503 + Retry-After: " + _against(f"{w['busy']} = {w['busy_share']:.2%}", f"<= {t['busy_share']:.0%}",
                                                 w["busy_share"] <= t["busy_share"]),
+             "health: " + _against(f"{r['health']['probes']} probes of /healthz, p50 {r['health']['p50_ms']:.0f} ms, "
+                                   f"p99 {r['health']['p99_ms']:.0f} ms", f"p99 <= {t['health_p99_ms']} ms",
+                                   r["health"]["p99_ms"] <= t["health_p99_ms"]),
              "hostile outcomes by status:"]
     lines += [f"  {kind}: {', '.join(f'{status} x{n}' for status, n in statuses.items())}"
               for kind, statuses in r["hostile"].items()]

@@ -20,9 +20,10 @@ def test_abuse_bench_reports_every_figure(tmp_path):
     assert any(kind.startswith("upload") for kind in report["hostile"])
     assert 1 <= report["just_under_steps"] <= TINY.max_steps
     assert 0.05 < report["peak_rss_gb"] < 64 and report["machine"]["gflops"] > 0
-    assert report["slots_free_seconds"] is None or report["slots_free_seconds"] >= 0
+    assert report["slots_free_seconds"] is not None and report["slots_free_seconds"] >= 0  # /readyz reports slots
+    assert report["health"]["probes"] >= 10 and 0 < report["health"]["p50_ms"] <= report["health"]["p99_ms"]
     text = format_report(report)
-    assert "p99" in text and "peak RSS" in text and "slots recovered" in text
+    assert "p99" in text and "peak RSS" in text and "slots recovered" in text and "/healthz" in text
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1:8000", "http://example.org", "http://[::1]:8000"])

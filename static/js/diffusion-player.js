@@ -104,6 +104,7 @@ export function createPlayer(root, { show, onChange = () => {}, totalSteps = () 
   }
 
   function pause() {
+    if (!isPlaying()) return;
     clearInterval(timer);
     timer = null;
     render();
@@ -124,9 +125,10 @@ export function createPlayer(root, { show, onChange = () => {}, totalSteps = () 
   $("[data-act=fwd]").addEventListener("click", () => stepBy(1));
   playButton.addEventListener("click", toggle);
   scrub.addEventListener("input", () => {
+    const wanted = Number(scrub.value); // read before pause() redraws the slider at the old frame
     pause();
     following = false;
-    go(Number(scrub.value), { user: true });
+    go(wanted, { user: true });
   });
   fps?.addEventListener("change", () => {
     if (isPlaying()) {

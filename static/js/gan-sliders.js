@@ -238,7 +238,8 @@ export function createSliders(ctx) {
       sweep();
       api.onChange?.();
     },
-    zero() {
+    async zero() {
+      if (!z.length) await api.latent(); // the section has not started: load its z (and rows) first
       if (!z.length) return;
       z = z.map(() => 0);
       source = "z = 0, the prior's mean";
@@ -249,5 +250,7 @@ export function createSliders(ctx) {
       api.onChange?.();
     },
   };
+  $("slider-reset").addEventListener("click", () => api.reset());
+  $("slider-zero").addEventListener("click", () => api.zero());
   return api;
 }

@@ -89,17 +89,23 @@ export function createSliders(ctx) {
     decode();
   }
 
+  /** All coordinates to 0, the prior's mean (the model's latent size when nothing is loaded yet). */
+  function zero() {
+    z = (z.length ? z : Array(ctx.model.latent_dim).fill(0)).map(() => 0);
+    source = "z = 0, the prior's mean";
+    setState({ z: formatNumbers(z) });
+    show();
+    decode();
+  }
+
+  $("slider-reset").addEventListener("click", () => fromSeed());
+  $("slider-zero").addEventListener("click", zero);
+
   return {
     init: () => fromSeed({ keepUrl: true }),
     reset: () => fromSeed(),
     refresh: () => decode(),
     setLatent,
-    zero() {
-      z = z.map(() => 0);
-      source = "z = 0, the prior's mean";
-      setState({ z: formatNumbers(z) });
-      show();
-      decode();
-    },
+    zero,
   };
 }

@@ -1,13 +1,25 @@
 // Section navigation shared by the explorer pages: the section-nav links (templates/macros.html
 // `section_nav`), j/k stepping, `?sec=` in the URL, and starting each section when it nears the screen.
+//
+// Order on load matters: the link's `?sec=` is read when the nav is created (before anything can
+// write it), the page scrolls there, and that section stays highlighted ("pinned") until the reader
+// scrolls by hand; only then does scrolling pick the highlighted section and write `?sec=`.
 
-import { setState } from "./urlstate.js";
+import { getString, setState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
+const LINE = 0.3; // the section crossing 30% of the viewport's height is the one being read
+const SCROLL_KEYS = new Set(["PageUp", "PageDown", "ArrowUp", "ArrowDown", "Home", "End", " "]);
+const HOLD_MS = 8000; // how long a jump keeps its section in place while the pictures above it arrive
 
 /** Navigation over the page's `sections` (element ids, in page order). */
 export function createSectionNav(sections) {
-  let current = sections[0];
+  const linked = getString("sec", null, sections);
+  let current = linked || sections[0];
+  let pinned = null; // the section goTo() scrolled to; it stays highlighted until the reader scrolls
+  let holding = null; // {observer, timer} while a jump keeps its section at the top
+  let wired = false;
+  let frame = 0;
 
   function markSection(sec) {
     current = sec;
@@ -17,10 +29,29 @@ export function createSectionNav(sections) {
     });
   }
 
+  function release() {
+    if (!holding) return;
+    holding.observer.disconnect();
+    clearTimeout(holding.timer);
+    holding = null;
+  }
+
+  /** Keep `target` at the top while the page grows or shrinks around it (pictures arriving), for a while. */
+  function hold(target) {
+    release();
+    const observer = new ResizeObserver(() => target.scrollIntoView({ block: "start" }));
+    observer.observe(document.body);
+    holding = { observer, timer: setTimeout(release, HOLD_MS) };
+  }
+
+  /** Scroll to a section and highlight it; an instant jump (opening a link) also holds it in place. */
   function goTo(sec, { smooth = true } = {}) {
     const target = $(sec);
     if (!target) return;
+    pinned = sec;
+    release();
     target.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
+    if (!smooth) hold(target);
     setState({ sec });
     markSection(sec);
   }
@@ -30,20 +61,57 @@ export function createSectionNav(sections) {
     goTo(sections[i]);
   }
 
+  /** The section under the reading line: the last one whose top is above it (the first above them all). */
+  function sectionInView() {
+    const line = window.innerHeight * LINE;
+    let found = sections[0];
+    for (const id of sections) {
+      const el = $(id);
+      if (el && !el.hidden && el.getBoundingClientRect().top <= line) found = id;
+    }
+    return found;
+  }
+
+  /** A pinned section lets go once it has left the screen (e.g. the scroll bar was dragged). */
+  function offScreen(sec) {
+    const box = $(sec)?.getBoundingClientRect();
+    return !box || box.bottom < window.innerHeight * 0.15 || box.top > window.innerHeight;
+  }
+
+  function onScroll() {
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      if (pinned && !holding && offScreen(pinned)) pinned = null;
+      if (pinned) return;
+      const sec = sectionInView();
+      if (sec === current) return;
+      setState({ sec });
+      markSection(sec);
+    });
+  }
+
+  const unpin = () => {
+    pinned = null;
+    release();
+  };
+
   function wire() {
+    if (wired) return;
+    wired = true;
     document.querySelectorAll(".section-nav a").forEach((a) => a.addEventListener("click", (event) => {
       event.preventDefault();
       goTo(a.dataset.sec);
     }));
-    // scrolling by hand also selects the section crossing the upper third of the screen
-    const observer = new IntersectionObserver((entries) => {
-      const hit = entries.find((e) => e.isIntersecting);
-      if (hit) {
-        setState({ sec: hit.target.id });
-        markSection(hit.target.id);
-      }
-    }, { rootMargin: "-30% 0px -65% 0px" });
-    sections.forEach((id) => observer.observe($(id)));
+    markSection(current);
+    if (linked) goTo(linked, { smooth: false }); // before the first scroll event can pick another
+    // the reader's own scrolling (wheel, touch, keys, the scroll bar) ends a pin; the capture phase
+    // runs before any shortcut, so j / k / a nav click pin their new section after this
+    window.addEventListener("wheel", unpin, { capture: true, passive: true });
+    window.addEventListener("touchstart", unpin, { capture: true, passive: true });
+    window.addEventListener("pointerdown", unpin, { capture: true, passive: true });
+    window.addEventListener("keydown", (e) => { if (SCROLL_KEYS.has(e.key)) unpin(); }, { capture: true });
+    window.addEventListener("scroll", onScroll, { passive: true });
   }
 
   return { goTo, step, wire, current: () => current };

@@ -1,10 +1,12 @@
 // Drawing canvas → POST reconstruct while you draw: the 28x28 input the model saw, its
 // reconstruction, the ELBO split (recon, KL) and the posterior q(z|x) against the prior.
+// The drawing is kept in the link (`draw=`, see drawpad.js) and restored from it.
 
 import { guarded, latest, post, throttle } from "./api.js";
 import { barChart, errorBarChart } from "./chart.js";
 import { setSrc } from "./images.js";
 import { createDrawPad } from "./drawpad.js";
+import { getString, setState } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 const RECON_SEED = 0; // the Monte Carlo recon term uses one z draw; a fixed seed keeps numbers steady
@@ -34,6 +36,7 @@ export function createDraw(ctx) {
   const section = $("draw");
   const note = $("pad-note");
   let pending = false;
+  let origin = ""; // a word on where the drawing came from (the link), shown under the pad
 
   const reconstruct = latest(async () => {
     if (pad.isEmpty()) return;
@@ -45,7 +48,7 @@ export function createDraw(ctx) {
       }
       body.label = ctx.label;
     }
-    note.textContent = "";
+    note.textContent = origin;
     const model = ctx.model;
     const out = await guarded(section, () => post(model.id, "reconstruct", body));
     if (!out || pad.isEmpty()) return; // cleared while the answer was on its way
@@ -63,11 +66,18 @@ export function createDraw(ctx) {
 
   const pad = createDrawPad($("pad"), {
     onDraw: () => { pending = true; whileDrawing(); },
-    onEnd: () => { if (pending) reconstruct(); pending = false; },
+    onEnd: () => {
+      origin = "";
+      setState({ draw: pad.encode() });
+      if (pending) reconstruct();
+      pending = false;
+    },
   });
 
-  function clear() {
+  function clear({ keepUrl = false } = {}) {
     pad.clear();
+    origin = "";
+    if (!keepUrl) setState({ draw: null });
     for (const id of ["draw-input", "draw-recon"]) {
       $(id).removeAttribute("src");
     }
@@ -76,8 +86,17 @@ export function createDraw(ctx) {
     $("elbo-text").textContent = "";
     note.textContent = "Draw a digit, white on black.";
   }
-  $("pad-clear").addEventListener("click", clear);
-  clear();
+  $("pad-clear").addEventListener("click", () => clear());
+  clear({ keepUrl: true });
+  const linked = getString("draw");
+  if (linked && pad.restore(linked)) {
+    origin = "Your drawing from the link (a link keeps it as 28×28 pixels in 4 grey levels).";
+    note.textContent = origin;
+    reconstruct();
+  } else if (linked) {
+    setState({ draw: null });
+    note.textContent = "The drawing in the link could not be read; draw a digit, white on black.";
+  }
 
-  return { pad, clear, refresh: reconstruct };
+  return { pad, clear: () => clear(), refresh: reconstruct };
 }

@@ -53,12 +53,15 @@ export function createForward(ctx) {
   const refresh = latest(async () => {
     const digit = ctx.digit;
     if (!digit) return;
-    setSrc($("fwd-x0"), digit.src, `x_0: ${digit.caption}`);
-    $("fwd-x0-caption").textContent = digit.label === null || digit.label === undefined ? "" : `(a ${digit.label})`;
-    $("fwd-x0").title = digit.caption;
     const body = { image: digit.image, t, seed: ctx.seed, schedule };
     const out = await guarded(section, () => post(ctx.model.id, "noise", body));
     if (!out) return;
+    // x_0 as the server formatted it (an upload inverted, cropped and centred like MNIST): the very
+    // picture x_t was made from, shown only with its x_t so the two always belong together
+    setSrc($("fwd-x0"), out.x_0, `x_0: ${digit.caption}, as the model sees it`);
+    $("fwd-x0-caption").textContent = digit.label === null || digit.label === undefined ? "" : `(a ${digit.label})`;
+    $("fwd-x0").title = digit.caption;
+    $("fwd-x0").dataset.source = digit.source;
     const img = $("fwd-xt");
     setSrc(img, out.x_t, `x_t at t = ${out.t} (${out.schedule} schedule, ᾱ_t = ${out.alpha_bar.toFixed(3)}), noise seed ${out.seed}`);
     img.dataset.t = String(out.t);

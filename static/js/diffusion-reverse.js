@@ -10,6 +10,18 @@ import { getNumber, getString, round, setState } from "./urlstate.js";
 const $ = (id) => document.getElementById(id);
 const MAX_FRAMES = 200; // the API keeps at most 200 frames
 const N_CHOICES = [1, 2, 4, 8, 16, 32, 64];
+const DEFAULT_CLASS = 3; // guided runs show digits; unconditional (∅) is the comparison one opts into
+
+/**
+ * The class a link without `class=` asks for. Links this page wrote before it defaulted to a class
+ * always carry `sampler=` (every run's settings are in the URL), and there a missing class meant ∅;
+ * any other link (a bare /diffusion) starts guided at DEFAULT_CLASS. New links always say
+ * `class=N` or `class=none`.
+ */
+function linkedLabel(ctx) {
+  if (!ctx.conditional() || getString("class") !== null) return ctx.label;
+  return getString("sampler") === null ? DEFAULT_CLASS : null;
+}
 
 /** Keep every k-th step so a run has at most 200 frames: every step up to 200 steps. */
 export const everyFor = (steps) => Math.max(1, Math.ceil(steps / MAX_FRAMES));
@@ -36,6 +48,8 @@ export function createReverse(ctx) {
   const progress = $("rev-progress");
   const s = readSettings();
   ctx.sampler = s; // compare and inpaint read the same settings
+  ctx.label = linkedLabel(ctx);
+  let lastClass = ctx.label ?? DEFAULT_CLASS; // what unticking "unconditional" goes back to
   let wantFrame = getNumber("frame", null, { min: 0, max: MAX_FRAMES + 1, integer: true });
   let stream = null;
   let run = null; // settings of the run on screen
@@ -66,12 +80,18 @@ export function createReverse(ctx) {
     $("w-out").textContent = s.guidance.toFixed(1);
     $("n").value = String(s.n);
     const guided = ctx.conditional() && ctx.label !== null;
+    if (guided) lastClass = ctx.label;
     $("w-field").classList.toggle("disabled", !guided);
+    $("uncond-field").hidden = !ctx.conditional();
+    $("rev-uncond").checked = ctx.conditional() && !guided;
     $("rev-note").textContent = !ctx.conditional() ? `${ctx.model.id} is unconditional: class and guidance w do not apply.`
       : guided && s.guidance === 0 ? `Class ${ctx.label}, w = 0: the plain conditional model, one network pass per step.`
         : guided ? `Class ${ctx.label}, guided with w = ${s.guidance.toFixed(1)}: each step runs the network twice (with y and with ∅).`
-        : "No class chosen (∅): the network runs unconditionally and w has no effect. Pick a class (keys 0–9) to see guidance.";
-    setState({ sampler: s.sampler, steps: s.steps, eta: s.eta, w: s.guidance, n: s.n });
+        : `Unconditional (∅), for comparison: no class, so the network runs unconditionally and w has no effect — `
+          + "many samples are not clear digits. Untick it (or pick a class, keys 0–9) to see guidance.";
+    const state = { sampler: s.sampler, steps: s.steps, eta: s.eta, w: s.guidance, n: s.n };
+    if (ctx.conditional() && !guided) state.class = "none"; // a deliberate ∅, not the default class
+    setState(state);
   }
 
   function setProgress(received, total) {
@@ -168,6 +188,12 @@ export function createReverse(ctx) {
     self.onGuidance?.();
   });
   $("n").addEventListener("change", (e) => { s.n = Number(e.target.value); changed(); });
+  $("rev-uncond").addEventListener("change", (e) => {
+    // through the toolbar's class menu, so the controls, the URL and every section hear of it
+    const select = $("class");
+    select.value = e.target.checked ? "" : String(lastClass);
+    select.dispatchEvent(new Event("change"));
+  });
   $("rev-run").addEventListener("click", start);
   $("rev-stop").addEventListener("click", stop);
   window.addEventListener("pagehide", stop);

@@ -22,23 +22,34 @@ class EvaluationCost:
         return self.overhead_seconds + self.per_image_seconds * batch
 
 
-def _fastest_seconds(run: Callable[[], None], repeats: int) -> float:
-    """The fastest of several runs: what the machine can do, not what a busy moment let it do."""
+def _fastest_cpu_seconds(run: Callable[[], None], repeats: int) -> float:
+    """The least CPU time of several runs, on this thread alone (the caller has torch on one thread)."""
     run()  # warm-up: first calls allocate and pick kernels
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.thread_time()
         run()
-        times.append(time.perf_counter() - start)
+        times.append(time.thread_time() - start)
     return min(times)
 
 
 def measure_evaluation_cost(probe: Callable[[int], None], batch: int = 16, repeats: int = 5) -> EvaluationCost:
-    """Fit overhead + per-image time from `probe(n)` (one network evaluation on n images)."""
-    with torch.inference_mode():
-        one = _fastest_seconds(lambda: probe(1), repeats)
-        many = _fastest_seconds(lambda: probe(batch), repeats)
-    # timing noise can make batch 16 look no dearer than batch 1: never price an image below a
-    # quarter of its batch-16 average
+    """Fit overhead + per-image time from `probe(n)` (one network evaluation on n images).
+
+    Timed as CPU seconds of one core, torch on a single thread: a machine busy with other work
+    stretches wall time (our threads wait for a core, their partners spin at barriers) but not the
+    CPU time of a lone thread, so a server started beside a test suite or a training run prices
+    requests as it would on a quiet machine. One core's time is also what a request gets when every
+    slot is busy, so the budget errs on the side of refusing."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            one = _fastest_cpu_seconds(lambda: probe(1), repeats)
+            many = _fastest_cpu_seconds(lambda: probe(batch), repeats)
+    finally:
+        torch.set_num_threads(threads)
+    # noise can make batch 16 look no dearer than batch 1: never price an image below a quarter
+    # of its batch-16 average
     per_image = max((many - one) / (batch - 1), many / batch / 4)
     return EvaluationCost(overhead_seconds=max(one - per_image, 0.0), per_image_seconds=per_image)

@@ -42,11 +42,11 @@ class Cost:
     operation: str
     evaluations: int  # network evaluations per image
     batch: int
-    seconds: float  # estimated compute time on this machine
+    seconds: float  # estimated compute time on this machine, in seconds of one core
 
     def describe(self) -> str:
         return (f"{self.operation} on {self.model!r}: {self.evaluations} network evaluations x batch {self.batch}"
-                f" = about {self.seconds:.1f} s of compute on this server")
+                f" = about {self.seconds:.1f} s of one core's compute on this server")
 
 
 def client_address(request: Request) -> str:

@@ -55,3 +55,13 @@ def test_cheap_work_takes_the_light_lane_and_dear_work_the_heavy_one(client):
     assert executor.lane_for(executor.price(ddpm, "noise", 1, evaluations=0)).name == "light"
     dear = executor.settings.light_request_seconds / executor.evaluation_costs["tiny-ddpm"].seconds(64)
     assert executor.lane_for(executor.price(ddpm, "trajectory", 64, evaluations=int(dear) + 1)).name == "heavy"
+
+
+def test_measuring_a_cost_leaves_torchs_threads_as_they_were():
+    import torch
+
+    from models.cost import measure_evaluation_cost
+
+    before = torch.get_num_threads()
+    cost = measure_evaluation_cost(lambda n: torch.ones(n, 64) @ torch.ones(64, 64), repeats=2)
+    assert torch.get_num_threads() == before and cost.seconds(16) > cost.seconds(1) > 0

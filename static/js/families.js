@@ -1,23 +1,27 @@
 // The generative families genlab teaches, and what distinguishes them (the home page's "family map").
-// `families` lists the model-card family names that belong to each card.
+// `families` lists the model-card family names that belong to each card; `likelihoodModel` says how
+// a family's likelihood figures model the pixels, since figures under different models don't compare.
 
 export const FAMILIES = [
   {
     key: "vae", name: "Variational autoencoder (VAE)", families: ["vae"], page: "/vae",
     idea: "An encoder maps a digit x to a Gaussian q(z|x) over a small latent z; a decoder maps z back to pixels. Trained on a lower bound of log p(x).",
-    likelihood: "bound (ELBO)", cost: "one network pass", latent: "yes",
+    likelihood: "a bound (the ELBO)", cost: "one network pass", latent: "yes: a small code z",
+    likelihoodModel: "Bernoulli: each pixel an on/off probability",
     objective: "ELBO = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)): reconstruction + KL",
   },
   {
     key: "gan", name: "Generative adversarial network (GAN)", families: ["gan"], page: "/gan",
     idea: "A generator turns noise into images while a discriminator learns to tell them from real digits; each trains against the other.",
-    likelihood: "none", cost: "one network pass", latent: "yes",
+    likelihood: "none", cost: "one network pass", latent: "yes: the noise z (no encoder to find it)",
     objective: "min-max game: min_G max_D E[log D(x)] + E[log(1 − D(G(z)))]",
   },
   {
     key: "diffusion", name: "Diffusion model", families: ["diffusion"], page: "/diffusion",
     idea: "Gaussian noise is added to digits step by step; a network learns to predict that noise, so sampling denoises pure noise one step at a time.",
-    likelihood: "bound (variational)", cost: "10–1000 network passes (one per denoising step)", latent: "no (x_T has the image's size)",
+    likelihood: "a bound (variational); exact through the probability-flow ODE", cost: "10–1000 network passes (one per denoising step)",
+    latent: "x_T, as large as the image; DDIM inversion finds it for a digit",
+    likelihoodModel: "256-level pixels (discretised Gaussian)",
     objective: "noise-prediction MSE: ‖ε − ε_θ(x_t, t)‖² (a reweighted ELBO)",
   },
   {
@@ -35,26 +39,27 @@ export const FAMILIES = [
   {
     key: "score", name: "Score-based model", families: ["score", "score-based", "ncsn"], page: null,
     idea: "Learns the score ∇ₓ log p(x), the direction towards more likely digits, at several noise levels, and samples by following it with Langevin dynamics.",
-    likelihood: "none", cost: "hundreds of Langevin steps", latent: "no",
+    likelihood: "exact through the probability-flow ODE (hundreds of passes)", cost: "hundreds of Langevin steps",
+    latent: "x_T through the probability-flow ODE",
     objective: "denoising score matching: ‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²",
   },
 ];
 
-/** Plain-language meaning of each capability, for tooltips and chips. */
+/** Plain-language meaning of each capability, for the "you can" line of a model. */
 export const CAPABILITIES = {
   sample: "draw new digits",
-  conditional: "choose the class 0–9",
-  encode: "digit → latent z",
-  decode: "latent z → digit",
-  log_prob: "score log p(x) of a digit",
-  latent_map: "2-D latent plane",
+  conditional: "ask for a class 0–9",
+  encode: "turn a digit into its latent code",
+  decode: "turn a latent code into a digit",
+  log_prob: "score how likely a digit is",
+  latent_map: "see its whole 2-D latent plane",
   classify: "classify digits",
   trajectory: "watch each sampling step",
   inpaint: "fill in missing pixels",
-  noise: "show the forward (noising) process",
+  noise: "watch the forward (noising) process",
   invert: "map a digit back to its noise",
-  discriminate: "score an image with the discriminator",
-  film: "film strip of the training run",
+  discriminate: "ask the discriminator about any image",
+  film: "replay its training",
 };
 
 /** The family card a model belongs to (null for non-generative ones such as the metric classifier). */

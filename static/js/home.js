@@ -1,5 +1,6 @@
-// Home page: one card per generative family with its loaded models and a live sample, and the
-// family map table. Data: GET /api/models, POST /api/models/{id}/sample (fixed seed).
+// Home page, written for a student: what to try first, the family map, then one card per family with
+// its loaded models, a live sample and their measured figures, each labelled with what it measures.
+// Data: GET /api/models, POST /api/models/{id}/sample (fixed seed).
 
 import { api, guarded, post, showError } from "./api.js";
 import { CAPABILITIES, FAMILIES, familyOf } from "./families.js";
@@ -10,21 +11,32 @@ import { getString, setState } from "./urlstate.js";
 const SAMPLE_SEED = 0;
 const SAMPLE_N = 8;
 
-function capabilityChips(model) {
-  return el("ul", { class: "chips", "aria-label": "capabilities" },
-    model.capabilities.map((c) => el("li", { class: "chip", title: CAPABILITIES[c] || c }, c)));
+/** What a student can do with the model, in words. */
+function abilities(model) {
+  const things = model.capabilities.map((c) => CAPABILITIES[c]).filter(Boolean);
+  return el("p", { class: "abilities" }, `You can ${things.join(", ")}.`);
 }
 
-function metricLine(model) {
+const percent = (x) => `${(100 * x).toFixed(1)}%`;
+
+/** The card's measured figures, each labelled with what it measures: sample quality against real
+ * digits, and a likelihood only with its pixel model and whether it is exact or a bound. */
+function measured(model, family) {
   const m = model.card?.metrics || {};
-  const parts = [];
-  if (model.latent_dim) parts.push(`latent ${model.latent_dim}-D`);
-  if (model.card?.config?.beta !== undefined) parts.push(`β = ${model.card.config.beta}`);
-  if (model.num_classes) parts.push(`${model.num_classes} classes`);
-  parts.push(`likelihood: ${model.likelihood}`);
-  if (m.heldout_elbo_nats !== undefined) parts.push(`held-out ELBO ${m.heldout_elbo_nats.toFixed(1)} nats`);
-  if (m.frechet_distance !== undefined) parts.push(`Fréchet distance ${m.frechet_distance.toFixed(2)}`);
-  return el("p", { class: "meta" }, parts.join(" · "));
+  const figures = [];
+  if (m.frechet_ratio_to_floor !== undefined) {
+    figures.push(`sample quality: ${m.frechet_ratio_to_floor.toFixed(1)}× the distance between two sets of real digits (1× is perfect)`);
+  }
+  if (m.conditional_accuracy !== undefined) figures.push(`asked-for class drawn ${percent(m.conditional_accuracy)} of the time`);
+  if (m.reconstruction_accuracy !== undefined) figures.push(`reconstructions read as the right digit ${percent(m.reconstruction_accuracy)}`);
+  const kind = model.likelihood === "exact" ? "exact" : "a bound";
+  if (m.heldout_iwae64_nats !== undefined) {
+    figures.push(`likelihood: −log p(x) ≤ ${(-m.heldout_iwae64_nats).toFixed(1)} nats per held-out digit (${kind}, importance-weighted; ${family.likelihoodModel})`);
+  } else if (m.heldout_bits_per_dim !== undefined) {
+    figures.push(`likelihood: −log p(x) ≤ ${m.heldout_bits_per_dim.toFixed(2)} bits per pixel on held-out digits (${kind}; ${family.likelihoodModel})`);
+  }
+  return figures.length ? el("ul", { class: "measured", "aria-label": "measured on 1,000 samples" },
+    figures.map((f) => el("li", {}, f))) : null;
 }
 
 function modelRow(model, family, onPick) {
@@ -38,9 +50,9 @@ function modelRow(model, family, onPick) {
   return el("li", { class: "model-row", "data-model": model.id },
     el("div", { class: "model-text" },
       el("h4", {}, model.title, " ", el("code", {}, model.id)),
-      model.description ? el("p", { class: "desc" }, model.description) : null,
-      metricLine(model),
-      capabilityChips(model)),
+      abilities(model),
+      measured(model, family),
+      model.description ? el("details", { class: "desc" }, el("summary", {}, "How it was built"), model.description) : null),
     el("div", { class: "model-actions" }, pick, link));
 }
 
@@ -52,7 +64,7 @@ function sampleStrip(card) {
   const box = el("div", { class: "live-sample" }, strip, caption, el("div", { class: "error", role: "alert", hidden: true }));
   const show = async (model) => {
     card.querySelectorAll(".pick").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.model === model.id)));
-    caption.textContent = `x ~ p(x): ${SAMPLE_N} digits from ${model.id}, seed ${SAMPLE_SEED} — POST /api/models/${model.id}/sample`;
+    caption.textContent = `${SAMPLE_N} digits just drawn by ${model.title} (seed ${SAMPLE_SEED}).`;
     const out = await guarded(box, () => post(model.id, "sample", { n: SAMPLE_N, seed: SAMPLE_SEED }));
     if (!out) return;
     out.images.forEach((src, i) => images[i] && setSrc(images[i], src,

@@ -12,7 +12,7 @@ def test_home_lists_vae_models_and_shows_a_live_sample(page: Page, live_server: 
     page.goto(f"{live_server}/")
     vae = page.locator("[data-family=vae]")
     expect(vae.locator(".model-row[data-model=vae-mnist]")).to_be_visible()
-    expect(vae.locator(".model-row[data-model=vae-mnist] .chip", has_text="sample")).to_be_visible()
+    expect(vae.locator(".model-row[data-model=vae-mnist] .abilities", has_text="draw new digits")).to_be_visible()
     samples = vae.locator(".sample-strip img")
     expect(samples).to_have_count(8)
     for i in range(8):

@@ -1,15 +1,44 @@
 # The two commands a newcomer needs: `make serve` and `make test` (both set up .venv first).
+#
+# Which torch: TORCH=cuda (the default where nvidia-smi works) is PyPI's torch, the CUDA build (several GB);
+# TORCH=cpu (the default elsewhere) is the CPU build (~200 MB) from PyTorch's CPU index, or PyPI's torch with a
+# warning when that index cannot be reached. Everything else is pinned by requirements.lock. docs/install.md.
 VENV := .venv
 PY := $(VENV)/bin/python
+PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
+LOCK := requirements.lock
+TORCH_VERSION := 2.13.0
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+ifeq ($(origin TORCH), undefined)
+TORCH := $(shell nvidia-smi >/dev/null 2>&1 && echo cuda || echo cpu)
+endif
+$(if $(filter $(TORCH),cpu cuda),,$(error TORCH is cpu or cuda, not '$(TORCH)'))
 
 .PHONY: setup serve test chromium checkpoints bench lint
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
+# torch goes first, alone (--no-deps): that step picks its build; the next one installs its dependencies with
+# everything else, from the lock. Switching builds: rm -rf .venv && make setup TORCH=cuda (or cpu).
+$(VENV)/.installed: pyproject.toml Makefile $(LOCK)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "genlab needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1). Try: make PYTHON=python3.12"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+ifeq ($(TORCH),cpu)
+	@if $(PY) -c 'import urllib.request as u; u.urlopen("$(TORCH_CPU_INDEX)/torch/", timeout=10)' 2>/dev/null; then \
+		echo "torch $(TORCH_VERSION), CPU build (~200 MB), from $(TORCH_CPU_INDEX)"; \
+		$(PY) -m pip install -q --no-deps --index-url $(TORCH_CPU_INDEX) torch==$(TORCH_VERSION); \
+	else \
+		echo "WARNING: $(TORCH_CPU_INDEX) cannot be reached: installing torch==$(TORCH_VERSION) from your package"; \
+		echo "         index instead. On Linux, PyPI's is the CUDA build (several GB; it runs on a CPU too)."; \
+		$(PY) -m pip install -q --no-deps torch==$(TORCH_VERSION); \
+	fi
+else
+	@echo "torch $(TORCH_VERSION), CUDA build (several GB), from your package index (PyPI); make TORCH=cpu for the CPU one"
+	$(PY) -m pip install -q --no-deps torch==$(TORCH_VERSION)
+endif
+	$(PY) -m pip install -q -c $(LOCK) -e '.[dev]'
+	@$(PY) -c 'import torch; print("installed: torch", torch.__version__, "with CUDA", torch.version.cuda if torch.version.cuda else "(none: CPU only)")'
 	touch $@
 
 setup: $(VENV)/.installed

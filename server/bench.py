@@ -3,6 +3,7 @@
 import logging
 import statistics
 import time
+import warnings
 
 from server.bench_abuse import add_abuse_arguments, print_abuse
 
@@ -52,9 +53,11 @@ BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": prin
 
 
 def _print_bench(args) -> None:
-    """The figures alone: no log line per HTTP request (httpx) or per server event (uvicorn) among them."""
+    """The figures alone: no log line per HTTP request (httpx) or per server event (uvicorn) among them, nor
+    Starlette's notice that its TestClient will move off httpx (pyproject.toml silences it in the tests too)."""
     for name in ("httpx", "uvicorn"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="Using `httpx` with")
     BENCHES[args.what](args)
 
 

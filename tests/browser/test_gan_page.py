@@ -158,3 +158,64 @@ def test_permalink_restores_the_same_pictures(page: Page, live_server: str):
     page.fill("#seed", "1235")
     page.press("#seed", "Enter")
     assert grid_src(page, f"{MODEL}|1235||0.7") != src
+
+
+def _histogram_counts(page: Page) -> dict[str, int]:
+    """How many reference scores the judge's histogram holds per kind, summed from its bars' titles."""
+    titles = page.locator("#judge-hist rect.hist-bar > title").all_text_contents()
+    counts = {"real": 0, "samples": 0}
+    for title in titles:
+        n, kind = re.match(r"(\d+) (real digits|samples) scored", title).groups()
+        counts["real" if kind == "real digits" else "samples"] += int(n)
+    return counts
+
+
+def test_judge_explains_what_d_knows_and_plots_its_scores_of_real_digits_and_samples(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model={MODEL}&sec=judge")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    explain = page.locator("#judge-explain")
+    expect(explain).to_contain_text("at equilibrium it says about ½")
+    expect(explain).to_contain_text("never blanks or scribbles")
+    expect(explain).to_contain_text("only as a difference")
+
+    draw(page, SEVEN)
+    score = page.locator("#judge-score")
+    expect(score).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+    hist = page.locator("#judge-hist svg")
+    # 64 held-out real digits and 64 of the judge's samples, each a distribution of its own, and the drawing marked
+    expect(hist).to_have_attribute("data-real", "64", timeout=60_000)
+    expect(hist).to_have_attribute("data-fake", "64")
+    assert _histogram_counts(page) == {"real": 64, "samples": 64}
+    expect(page.locator("#judge-hist rect.hist-bar.real").first).to_be_visible()
+    expect(page.locator("#judge-hist rect.hist-bar.fake").first).to_be_visible()
+    expect(page.locator("#judge-hist line.hist-marker")).to_be_attached()
+    expect(page.locator("#judge-hist path.hist-marker-head")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('#judge-hist .hist-marker-label')?.textContent"
+                           " === 'this input ' + document.querySelector('#judge-score').textContent")
+    expect(page.locator("#judge-hist-note")).to_contain_text(f"{MODEL}'s p(real): real digits average")
+
+    # a cleared input leaves the two distributions and drops the marker
+    page.keyboard.press("c")
+    expect(page.locator("#judge-hist line.hist-marker")).to_have_count(0)
+    assert _histogram_counts(page) == {"real": 64, "samples": 64}
+
+
+def test_a_critic_histogram_reads_as_a_difference(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model=wgan-gp-mnist&judge=wgan-gp-mnist&sec=judge")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    page.locator("#pad").scroll_into_view_if_needed()
+    page.keyboard.press("R")
+    expect(page.locator("#judge-score")).to_have_text(re.compile(r"^[+−]\d+\.\d\d$"))
+    expect(page.locator("#judge-hist svg")).to_have_attribute("data-fake", "64", timeout=60_000)
+    assert _histogram_counts(page) == {"real": 64, "samples": 64}
+    page.wait_for_function("() => document.querySelector('#judge-hist .hist-marker-label')?.textContent"
+                           " === 'this input ' + document.querySelector('#judge-score').textContent")
+    expect(page.locator("#judge-hist-note")).to_contain_text("Only the difference")
+
+
+def test_model_cards_say_fd_is_measured_against_the_training_digits(page: Page, live_server: str):
+    page.goto(f"{live_server}/gan?model={MODEL}&sec=cards")
+    cards = page.locator("#cards")
+    expect(cards.locator(".objective")).to_contain_text("of the 9,000 training digits")
+    expect(cards.locator(".objective")).not_to_contain_text("halves")
+    expect(page.locator("#cards-floor")).to_contain_text("the FD of the 1,000 held-out real digits against the training digits")

@@ -76,8 +76,8 @@ export function createDigitSource(ctx, { onChange }) {
   function waiting(which) {
     const current = ctx.digit ? ctx.digit.caption : "the held-out digit";
     return which === "draw" ? `Draw a digit: until you do, x₀ stays ${current}.`
-      : `Choose an image file: until you do, x₀ stays ${current}. A link keeps this tab but not the file`
-        + " (a file does not fit in a URL): after opening a link, choose the file again.";
+      : `Choose an image file: until you do, x₀ stays ${current}. Links keep this tab but not the file`
+        + " (it does not fit in a URL): after opening one, choose the file again.";
   }
 
   function use(which) {
@@ -123,7 +123,9 @@ export function createDigitSource(ctx, { onChange }) {
   function drawn(caption) {
     const image = pad.toDataURL();
     extra.draw = { source: "draw", image, src: image, label: null, caption };
-    $("pad-note").textContent = caption === "your drawing" ? "" : `${caption}: a link keeps a drawing as 28×28 pixels in 4 grey levels.`;
+    const restored = caption !== "your drawing";
+    $("pad-note").textContent = restored ? "Restored from the link." : "";
+    $("pad-note").title = restored ? "A link keeps a drawing as 28×28 pixels in 4 grey levels, the picture the model is sent." : "";
   }
 
   const pad = createDrawPad($("pad"), {
@@ -160,6 +162,7 @@ export function createDigitSource(ctx, { onChange }) {
     setSrc(thumb, sent.url, `the uploaded file ${file.name}`);
     thumb.title = file.name;
     $("upload-note").textContent = sent.note ? `${file.name}: ${sent.note}.` : file.name;
+    $("upload-file").hidden = false;
     extra.upload = { source: "upload", image: sent.url, src: sent.url, label: null, caption: file.name };
     ctx.digit = null;
     use("upload");

@@ -87,8 +87,8 @@ export function createReverse(ctx) {
     $("rev-note").textContent = !ctx.conditional() ? `${ctx.model.id} is unconditional: class and guidance w do not apply.`
       : guided && s.guidance === 0 ? `Class ${ctx.label}, w = 0: the plain conditional model, one network pass per step.`
         : guided ? `Class ${ctx.label}, guided with w = ${s.guidance.toFixed(1)}: each step runs the network twice (with y and with ∅).`
-        : `Unconditional (∅), for comparison: no class, so the network runs unconditionally and w has no effect — `
-          + "many samples are not clear digits. Untick it (or pick a class, keys 0–9) to see guidance.";
+        : "Unconditional (∅), for comparison: no class, so the network runs unconditionally and w has no effect — "
+          + "digits of any class, often less clean than guided ones. Untick it (or pick a class, keys 0–9) to see guidance.";
     const state = { sampler: s.sampler, steps: s.steps, eta: s.eta, w: s.guidance, n: s.n };
     if (ctx.conditional() && !guided) state.class = "none"; // a deliberate ∅, not the default class
     setState(state);

@@ -322,7 +322,8 @@ export function createJudge(ctx) {
       return;
     }
     input = { kind: "draw" };
-    note.textContent = "Your drawing from the link (a link keeps it as 28×28 pixels in 4 grey levels).";
+    note.textContent = "Your drawing, restored from the link.";
+    note.title = "A link keeps a drawing as 28×28 pixels in 4 grey levels, the picture D is shown.";
     $("judge-input-caption").textContent = "what D sees (28×28): your drawing, centred like MNIST";
   }
 
@@ -354,6 +355,7 @@ export function createJudge(ctx) {
     if (refDone.has(judge().id)) scale(judge(), refDone.get(judge().id)); // the histogram stays, unmarked
     $("judge-all").replaceChildren();
     note.textContent = "Draw a digit, white on black.";
+    note.title = "";
   }
 
   async function real(seed = Math.floor(Math.random() * 100000)) {

@@ -68,6 +68,7 @@ export function createDraw(ctx) {
     onDraw: () => { pending = true; whileDrawing(); },
     onEnd: () => {
       origin = "";
+      note.title = "";
       setState({ draw: pad.encode() });
       if (pending) reconstruct();
       pending = false;
@@ -77,6 +78,7 @@ export function createDraw(ctx) {
   function clear({ keepUrl = false } = {}) {
     pad.clear();
     origin = "";
+    note.title = "";
     if (!keepUrl) setState({ draw: null });
     for (const id of ["draw-input", "draw-recon"]) {
       $(id).removeAttribute("src");
@@ -90,8 +92,9 @@ export function createDraw(ctx) {
   clear({ keepUrl: true });
   const linked = getString("draw");
   if (linked && pad.restore(linked)) {
-    origin = "Your drawing from the link (a link keeps it as 28×28 pixels in 4 grey levels).";
+    origin = "Restored from the link.";
     note.textContent = origin;
+    note.title = "A link keeps a drawing as 28×28 pixels in 4 grey levels, the picture the model is sent.";
     reconstruct();
   } else if (linked) {
     setState({ draw: null });

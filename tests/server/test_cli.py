@@ -61,9 +61,9 @@ def test_evaluate_prints_the_figures_and_leaves_the_card_alone(capsys, tiny):
 
 
 def test_evaluate_write_stores_the_figures_in_the_card(capsys, tiny):
-    status, out, _ = run(capsys, "evaluate", "tiny-vae", "--n", "20", "--checkpoints", str(tiny), "--write")
+    status, out, _ = run(capsys, "evaluate", "tiny-gan", "--n", "20", "--checkpoints", str(tiny), "--write")
     assert status == 0
-    assert json.loads((tiny / "tiny-vae.json").read_text())["metrics"] == json.loads(out)
+    assert json.loads((tiny / "tiny-gan.json").read_text())["metrics"] == json.loads(out)
 
 
 def test_evaluate_unknown_model_is_one_line_naming_the_known_ones(capsys, tiny):

@@ -18,6 +18,7 @@ export function createSectionNav(sections) {
   let current = linked || sections[0];
   let pinned = null; // the section goTo() scrolled to; it stays highlighted until the reader scrolls
   let holding = null; // {observer, timer} while a jump keeps its section at the top
+  let arrived = false; // the pinned section has been on screen (a smooth scroll may still be on its way)
   let wired = false;
   let frame = 0;
 
@@ -49,6 +50,7 @@ export function createSectionNav(sections) {
     const target = $(sec);
     if (!target) return;
     pinned = sec;
+    arrived = false;
     release();
     target.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
     if (!smooth) hold(target);
@@ -72,7 +74,7 @@ export function createSectionNav(sections) {
     return found;
   }
 
-  /** A pinned section lets go once it has left the screen (e.g. the scroll bar was dragged). */
+  /** A pinned section lets go once it has been on screen and left it (e.g. the scroll bar was dragged). */
   function offScreen(sec) {
     const box = $(sec)?.getBoundingClientRect();
     return !box || box.bottom < window.innerHeight * 0.15 || box.top > window.innerHeight;
@@ -82,7 +84,8 @@ export function createSectionNav(sections) {
     if (frame) return;
     frame = requestAnimationFrame(() => {
       frame = 0;
-      if (pinned && !holding && offScreen(pinned)) pinned = null;
+      if (pinned && !offScreen(pinned)) arrived = true;
+      else if (pinned && arrived && !holding) pinned = null;
       if (pinned) return;
       const sec = sectionInView();
       if (sec === current) return;

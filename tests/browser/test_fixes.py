@@ -163,6 +163,17 @@ def test_a_linked_section_opens_in_view_and_highlighted_at_1920(page: Page, live
     assert query(page)["sec"] == in_view
 
 
+
+def test_a_nav_click_to_the_short_last_section_keeps_it_highlighted(page: Page, live_server: str):
+    """β is too short to reach the top: after the smooth scroll it is still the one highlighted and linked."""
+    page.goto(f"{live_server}/vae?model=vae-mnist")
+    _ready(page)
+    page.locator(".section-nav a[data-sec=beta]").click()
+    page.wait_for_timeout(2500)  # the smooth scroll, past sections that start and grow on the way
+    expect(page.locator(".section-nav a[aria-current=true]")).to_have_attribute("data-sec", "beta")
+    assert query(page)["sec"] == "beta"
+    assert 0 <= page.locator("#beta").bounding_box()["y"] < 800 - 100
+
 # --- point 13: drawings in permalinks ------------------------------------------------------------------
 
 PAD_MEANS = """(sel) => {

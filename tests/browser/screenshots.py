@@ -52,7 +52,8 @@ def overview(page: Page, url: str, name: str) -> None:
 
 def sections(page: Page, prefix: str, ids: list[str], wait: float = 2.5) -> None:
     """Screenshot each section of an explorer page (with the toolbar unpinned, off the pictures)."""
-    page.add_style_tag(content=".toolbar { position: static; }")
+    # a style property, not a <style> tag: the Content-Security-Policy refuses inline style elements
+    page.evaluate("document.querySelectorAll('.toolbar').forEach((t) => { t.style.position = 'static'; })")
     for section in ids:
         page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
         time.sleep(wait)

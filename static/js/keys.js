@@ -1,6 +1,8 @@
 // Keyboard shortcuts and the "?" overlay that lists them (built from the same table, so the
 // overlay can never disagree with what the keys do). Shortcuts never fire while typing in a field.
 
+import { headerShortcuts, wireHeader } from "./header.js";
+
 const TYPING = new Set(["text", "number", "search", "email", "url", "password", "tel"]);
 
 function isTyping(target) {
@@ -21,10 +23,13 @@ function isNativeKey(target, key) {
 }
 
 const overlay = () => document.getElementById("help");
+let opener = null; // what had the focus when the list opened; it gets it back on close
 
 export function openHelp() {
   const box = overlay();
-  if (!box) return;
+  if (!box || !box.hidden) return;
+  opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body
+    ? document.activeElement : document.getElementById("help-button");
   box.hidden = false;
   box.querySelector(".overlay-close")?.focus();
 }
@@ -33,8 +38,23 @@ export function closeHelp() {
   const box = overlay();
   if (box && !box.hidden) {
     box.hidden = true;
-    document.getElementById("help-button")?.focus();
+    (opener?.isConnected ? opener : document.getElementById("help-button"))?.focus();
+    opener = null;
   }
+}
+
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])";
+
+/** The open dialog is modal: Tab and shift+Tab cycle through its own controls only. */
+function trapTab(event) {
+  const box = overlay();
+  if (event.key !== "Tab" || !box || box.hidden) return;
+  const items = [...box.querySelectorAll(FOCUSABLE)].filter((e) => !e.closest("[hidden]"));
+  if (!items.length) return;
+  const i = items.indexOf(document.activeElement);
+  const next = event.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : (i === -1 || i === items.length - 1 ? 0 : i + 1);
+  event.preventDefault();
+  items[next].focus();
 }
 
 function renderHelp(shortcuts) {
@@ -60,15 +80,18 @@ function renderHelp(shortcuts) {
 /**
  * Install shortcuts: [{keys: ["n"], label: "new seed", run: (event) => ...}].
  * A key matches event.key exactly ("T" is shift+t); a shortcut may instead give `match(key)` (e.g. all
- * digits), its `keys` then only label it in the overlay. "?" and Esc are added here. A key the focused
+ * digits), its `keys` then only label it in the overlay. "?", Esc and the header's actions (header.js:
+ * presentation mode, copy link, reset) are added here, the same letters on every page. A key the focused
  * control uses itself (arrows on a slider, space on a button) is left to the browser.
  */
 export function installShortcuts(shortcuts) {
   const all = [
     { keys: ["?"], label: "show / hide this list", run: () => (overlay()?.hidden ? openHelp() : closeHelp()) },
     { keys: ["Esc"], label: "close this list", run: closeHelp },
+    ...headerShortcuts,
     ...shortcuts,
   ];
+  wireHeader();
   renderHelp(all);
   const byKey = new Map();
   for (const s of all) if (!s.match) for (const k of s.keys) byKey.set(k === "Esc" ? "Escape" : k, s);
@@ -80,11 +103,13 @@ export function installShortcuts(shortcuts) {
   });
 
   document.addEventListener("keydown", (event) => {
+    trapTab(event);
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "Escape") {
       closeHelp();
       return;
     }
+    if (event.defaultPrevented) return; // a focused widget (a digit grid, the latent map) used the key
     if (isTyping(event.target) || isNativeKey(event.target, event.key)) return; // the browser's default wins
     const shortcut = byKey.get(event.key) || all.find((s) => s.match?.(event.key));
     if (!shortcut) return;

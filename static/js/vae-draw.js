@@ -37,14 +37,16 @@ export function createDraw(ctx) {
   const note = $("pad-note");
   let pending = false;
   let origin = ""; // a word on where the drawing came from (the link), shown under the pad
+  // the posterior shown, for other sections (vae-reparam.js); null: none for this drawing/model/class
+  const tell = (detail) => section.dispatchEvent(new CustomEvent("posterior", { detail }));
 
   const reconstruct = latest(async () => {
-    if (pad.isEmpty()) return;
+    if (pad.isEmpty()) return tell(null);
     const body = { image: pad.toDataURL(), seed: RECON_SEED };
     if (ctx.conditional()) {
       if (ctx.label === null) {
         note.textContent = `${ctx.model.id} is class-conditional: pick the class you drew (keys 0–9 or the Class menu).`;
-        return;
+        return tell(null);
       }
       body.label = ctx.label;
     }
@@ -60,6 +62,7 @@ export function createDraw(ctx) {
     const stds = out.latent_logvar.map((lv) => Math.exp(0.5 * lv));
     errorBarChart($("posterior-chart"), out.latent_mean, stds, { width: 620, height: 280,
       label: "posterior mean ± 2 std per latent dimension against the prior's ± 2 band" });
+    tell({ model, mean: out.latent_mean, logvar: out.latent_logvar, label: body.label, input: out.input });
     section.dataset.reconstructed = String(Number(section.dataset.reconstructed || 0) + 1);
   });
   const whileDrawing = throttle(reconstruct, 150);
@@ -87,6 +90,7 @@ export function createDraw(ctx) {
     $("posterior-chart").replaceChildren();
     $("elbo-text").textContent = "";
     note.textContent = "Draw a digit, white on black.";
+    tell(null);
   }
   $("pad-clear").addEventListener("click", () => clear());
   clear({ keepUrl: true });

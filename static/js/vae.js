@@ -12,11 +12,12 @@ import { createSliders } from "./vae-sliders.js";
 import { createInterp } from "./vae-interp.js";
 import { createMap } from "./vae-map.js";
 import { createDraw } from "./vae-draw.js";
+import { createReparam } from "./vae-reparam.js";
 import { createBeta } from "./vae-beta.js";
 
 const $ = (id) => document.getElementById(id);
-const SECTIONS = ["sample", "sliders", "interp", "map", "draw", "beta"];
-const SECTION_IDS = { samples: "sample", sliders: "sliders", interp: "interp", map: "map", beta: "beta" };
+const SECTIONS = ["sample", "sliders", "interp", "map", "draw", "reparam", "beta"];
+const SECTION_IDS = { samples: "sample", sliders: "sliders", interp: "interp", map: "map", reparam: "reparam", beta: "beta" };
 
 /** State every section reads; `changed()` tells the sections what moved. */
 const ctx = {
@@ -89,6 +90,7 @@ function shortcuts() {
     { keys: ["z"], label: "set all sliders to 0 (the prior mean)", run: () => sections.sliders.zero() },
     { keys: ["l"], label: "toggle lerp / slerp highlight", run: () => sections.interp.toggleMethod() },
     { keys: ["c"], label: "clear the drawing", run: () => sections.draw.clear() },
+    { keys: ["a"], label: "draw ε again (reparameterization)", run: () => sections.reparam.again() },
     ...navShortcuts(nav, [
       [["g"], "sample", "the sample grid"],
       [["s"], "sliders", "the latent sliders"],
@@ -120,6 +122,7 @@ async function main() {
     interp: createInterp(ctx),
     map: createMap(listing.models),
     draw: createDraw(ctx),
+    reparam: createReparam(ctx),
     beta: createBeta(ctx),
   };
   sections.samples.onEditLatent = (z, lab) => {
@@ -134,6 +137,7 @@ async function main() {
     sliders: () => sections.sliders.init(),
     interp: () => sections.interp.init(),
     map: () => sections.map.init(),
+    reparam: () => sections.reparam.init(),
     beta: () => sections.beta.init(),
   }, started, { ids: SECTION_IDS });
   document.body.dataset.ready = "true"; // controls are wired (tests and scripts wait for this)

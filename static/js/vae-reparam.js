@@ -14,7 +14,7 @@ const DRAWS = 6; // z = μ + σ·ε_k decoded side by side; ε_1 is the one in t
 const HELD_SEED = 11; // which held-out digit stands in before anything is drawn
 const MAX_SEED = 2 ** 32 - 1;
 const LATENT_MAX = 10; // the API's bound on a latent value
-const BAR = { width: 240, height: 22, pad: 8 };
+const BAR = { width: 200, height: 22, pad: 8 };
 
 const fmt = (v) => (v < 0 ? "−" : "") + Math.abs(v).toFixed(3);
 const sub = (k) => String(k).replace(/\d/g, (c) => "₀₁₂₃₄₅₆₇₈₉"[c]);
@@ -118,9 +118,9 @@ export function createReparam(ctx) {
     if (p.label !== undefined) body.labels = body.latents.map(() => p.label);
     const out = await guarded(section, () => post(p.model.id, "decode", body));
     if (!out || shown !== p) return;
-    const names = ["z = μ", ...zs.map((_, k) => `z = μ + σ·ε${sub(k + 1)}`)];
+    const names = ["z = μ", ...zs.map((_, k) => `μ + σ·ε${sub(k + 1)}`)];
     strip.replaceChildren(...out.images.map((src, k) => el("figure", { class: k === 0 ? "mean" : k === 1 ? "shown" : "" },
-      digit(src, { size: 96, alt: `decoded ${names[k]}` }), el("figcaption", {}, names[k]))));
+      digit(src, { size: 88, alt: `decoded z = ${names[k].replace("z = ", "")}` }), el("figcaption", {}, names[k]))));
     section.dataset.eps = String(seed);
     section.dataset.rendered = String(Number(section.dataset.rendered || 0) + 1);
   });

@@ -2,6 +2,7 @@
 drawn digit, seven decoded pictures (z = μ and six draws), "draw ε again", and the ε seed in the link."""
 
 import math
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import PNG, SEVEN, draw, query

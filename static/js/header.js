@@ -79,5 +79,5 @@ export function wireHeader() {
 export const headerShortcuts = [
   { keys: ["b"], label: "presentation mode on / off (big screen)", run: () => setPresenting() },
   { keys: ["u"], label: "copy this page's link (URL)", run: copyLink },
-  { keys: ["e"], label: "reset: this page with default settings", run: resetPage },
+  { keys: ["q"], label: "reset: this page with its default settings", run: resetPage },
 ];

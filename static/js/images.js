@@ -53,12 +53,77 @@ export function gridCell(img, event, count = GRID_N) {
   return i < count ? i : null;
 }
 
-/** Call `pick(i)` with the grid cell a click on the grid <img> falls on (clicks between cells do nothing). */
-export function onGridClick(img, pick) {
+/**
+ * Call `pick(i)` with the grid cell a click on the grid <img> falls on (clicks between cells do nothing).
+ * The grid is also a keyboard control (gridKeys); current() is the cell picked now (the keys start there).
+ */
+export function onGridClick(img, pick, { current = () => 0, count = GRID_N } = {}) {
+  const keys = gridKeys(img, pick, { current, count });
   img.addEventListener("click", (event) => {
     const i = gridCell(img, event);
-    if (i !== null) pick(i);
+    if (i === null) return;
+    keys.moveTo(i);
+    pick(i);
   });
+}
+
+const MOVES = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -PER_ROW, ArrowDown: PER_ROW };
+
+/**
+ * Make a grid <img> focusable: the arrow keys move a visible selection box over its digits, Enter
+ * (or space) picks the selected one as a click would. The box is a sibling of the <img> in a
+ * positioned parent (CSS .cell-cursor), placed from the picture's own layout.
+ */
+export function gridKeys(img, pick, { current = () => 0, count = GRID_N } = {}) {
+  let at = null;
+  const hint = el("span", { class: "visually-hidden", id: `${img.id}-hint`, "aria-live": "polite" },
+    "Arrow keys choose a digit, Enter enlarges it.");
+  const cursor = el("div", { class: "cell-cursor", "aria-hidden": "true", hidden: true });
+  img.after(cursor, hint);
+  img.tabIndex = 0;
+  img.setAttribute("aria-describedby", hint.id);
+
+  function place() {
+    if (at === null || !img.naturalWidth) return;
+    const scale = img.clientWidth / img.naturalWidth;
+    const content = PER_ROW * 28 + (PER_ROW - 1) * GAP;
+    const pad = Math.max(0, (img.naturalWidth - content) / 2);
+    const [col, row] = [at % PER_ROW, Math.floor(at / PER_ROW)];
+    Object.assign(cursor.style, {
+      left: `${img.offsetLeft + (pad + col * (28 + GAP) - 1) * scale}px`,
+      top: `${img.offsetTop + (pad + row * (28 + GAP) - 1) * scale}px`,
+      width: `${30 * scale}px`,
+      height: `${30 * scale}px`,
+    });
+  }
+
+  function moveTo(i) {
+    at = Math.min(count - 1, Math.max(0, i));
+    place();
+  }
+
+  img.addEventListener("focus", () => {
+    moveTo(current() ?? 0);
+    cursor.hidden = !img.matches(":focus-visible");
+  });
+  img.addEventListener("blur", () => { cursor.hidden = true; });
+  img.addEventListener("load", place);
+  img.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const move = MOVES[event.key];
+    if (move !== undefined) {
+      const next = at + move;
+      if (next >= 0 && next < count && (Math.abs(move) !== 1 || Math.floor(next / PER_ROW) === Math.floor(at / PER_ROW))) moveTo(next);
+      hint.textContent = `Digit ${at + 1} of ${count} selected; Enter enlarges it.`;
+    } else if (event.key === "Enter" || event.key === " ") {
+      pick(at);
+    } else {
+      return;
+    }
+    cursor.hidden = false;
+    event.preventDefault(); // not a page shortcut (a film frame) nor a scroll
+  });
+  return { moveTo };
 }
 
 /**

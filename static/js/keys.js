@@ -94,7 +94,15 @@ export function installShortcuts(shortcuts) {
   wireHeader();
   renderHelp(all);
   const byKey = new Map();
-  for (const s of all) if (!s.match) for (const k of s.keys) byKey.set(k === "Esc" ? "Escape" : k, s);
+  for (const s of all) {
+    if (s.match) continue;
+    for (const k of s.keys) {
+      const key = k === "Esc" ? "Escape" : k;
+      // the shared letters (header.js) mean the same on every page: a page cannot take them
+      if (byKey.has(key)) console.warn(`shortcut ${k} is taken (${byKey.get(key).label}); "${s.label}" ignored`);
+      else byKey.set(key, s);
+    }
+  }
 
   document.getElementById("help-button")?.addEventListener("click", openHelp);
   const box = overlay();

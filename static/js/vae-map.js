@@ -42,8 +42,10 @@ export function createMap(allModels) {
   const my = getNumber("my", null, { min: -10, max: 10 });
   if (mx !== null && my !== null) point = [mx, my];
 
-  const layers = { dots: svgEl("g", { class: "dots" }), marker: svgEl("g", { class: "marker" }) };
-  overlay.replaceChildren(layers.dots, layers.marker);
+  const layers = { dots: svgEl("g", { class: "dots" }), marker: svgEl("g", { class: "marker" }),
+    cursor: svgEl("g", { class: "map-cursor" }) };
+  overlay.replaceChildren(layers.dots, layers.marker, layers.cursor);
+  let cursor = null; // the keyboard's point (latent x, y): arrow keys move it, Enter decodes there
 
   function drawPoints() {
     layers.dots.replaceChildren(...(showPoints ? points : []).filter((p) => !hidden.has(p.label)).map((p) => {
@@ -92,6 +94,45 @@ export function createMap(allModels) {
     drawMarker();
     decode();
   }
+
+  function drawCursor() {
+    layers.cursor.replaceChildren();
+    if (!cursor) return;
+    const [u, v] = latentToFraction(cursor[0], cursor[1], grid, extent);
+    const half = SIZE / (grid + 1) / 2;
+    layers.cursor.append(svgEl("rect", { x: u * SIZE - half, y: v * SIZE - half, width: 2 * half, height: 2 * half,
+      class: "cursor-box" }));
+  }
+
+  /** Arrow keys move the cursor one tile (shift: a fifth of one), Enter or space decodes there. */
+  function onKey(event) {
+    if (!model || event.ctrlKey || event.metaKey || event.altKey) return;
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    const d = ((2 * extent) / (grid - 1)) * (event.shiftKey ? 0.2 : 1);
+    const limit = extent + d / 2;
+    if (moves[event.key]) {
+      const [dx, dy] = moves[event.key];
+      cursor = [round(Math.min(limit, Math.max(-limit, cursor[0] + dx * d)), 2),
+        round(Math.min(limit, Math.max(-limit, cursor[1] + dy * d)), 2)];
+      $("map-coords").textContent = `cursor at z = (${cursor[0].toFixed(2)}, ${cursor[1].toFixed(2)}): Enter decodes it`;
+    } else if (event.key === "Enter" || event.key === " ") {
+      pick(...cursor);
+    } else {
+      return;
+    }
+    event.preventDefault(); // not a page shortcut nor a scroll
+    drawCursor();
+  }
+
+  wrap.tabIndex = 0;
+  wrap.setAttribute("role", "group");
+  wrap.setAttribute("aria-label", "2-D latent map: arrow keys move a cursor, Enter decodes the digit there");
+  wrap.addEventListener("keydown", onKey);
+  wrap.addEventListener("focus", () => {
+    cursor = point ? [...point] : [0, 0];
+    if (wrap.matches(":focus-visible")) drawCursor(); // not on a mouse click
+  });
+  wrap.addEventListener("blur", () => layers.cursor.replaceChildren());
 
   const load = latest(async () => {
     const out = await guarded(section, () => post(model.id, "latent-map", { grid, extent }));

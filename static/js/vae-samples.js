@@ -37,7 +37,7 @@ export function createSamples(ctx) {
   onGridClick(img, (i) => {
     showCell(i);
     setState({ cell: i || null });
-  });
+  }, { current: () => cell });
 
   $("zoom-to-sliders").addEventListener("click", () => {
     if (last?.latents) api.onEditLatent?.(last.latents[cell], last.labels ? last.labels[cell] : undefined);

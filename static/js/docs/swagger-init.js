@@ -13,3 +13,11 @@ window.ui = SwaggerUIBundle({
   showCommonExtensions: true,
   validatorUrl: null, // the default asks validator.swagger.io: off, genlab runs offline
 });
+
+// Each operation's summary is a <button> that holds a deep link (<a>): a control inside a control,
+// which a keyboard reaches twice and a screen reader cannot name (axe: nested-interactive). The
+// button already opens the operation and deepLinking puts it in the URL, so the link becomes
+// plain text.
+new MutationObserver(() => {
+  for (const a of root.querySelectorAll(".opblock-summary-control a[href]")) a.removeAttribute("href");
+}).observe(root, { childList: true, subtree: true });

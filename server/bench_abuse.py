@@ -12,13 +12,14 @@ import ipaddress
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import re
 import statistics
 import time
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -248,9 +249,11 @@ def run_abuse(url: str, models: AbuseModels, seconds: float, think: float, pid: 
     light = _light_requests(models, digit)
     under = _steps_under_budget(url, models, "127.0.0.100")
     stop_at = time.monotonic() + seconds
-    with ThreadPoolExecutor(WELL_BEHAVED + HOSTILE + 1) as pool:
+    # the prober is a process of its own: among the clients' threads it would wait for the GIL, and
+    # that wait would be charged to the server
+    with ThreadPoolExecutor(WELL_BEHAVED + HOSTILE) as pool, ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as prober:
         hostile = [pool.submit(f, *args) for f, args in _hostile_plan(url, models, stop_at, under)]
-        health = pool.submit(_probe_health, url, stop_at)
+        health = prober.submit(_probe_health, url, stop_at)
         polite = [pool.submit(_well_behaved, url, f"127.0.0.{10 + i}", itertools.islice(
             itertools.cycle(light), i % len(light), None), stop_at, think) for i in range(WELL_BEHAVED)]
         outcomes = sum((f.result() for f in hostile), Counter())

@@ -1,5 +1,6 @@
 """A request's right to keep running, checked between sampler steps."""
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -34,5 +35,18 @@ class Ticket:
 
     def run(self, work: Callable[[], Any]) -> Any:
         """Run `work` in this thread with the check installed at every models.interrupt.checkpoint()."""
+        yield_to_the_event_loop()
         with interruptible(self.check), torch.inference_mode():
             return work()
+
+
+WORKER_NICENESS = 10
+
+
+def yield_to_the_event_loop() -> None:
+    """Lower this worker thread's CPU priority (Linux threads have their own nice value; the torch
+    threads it starts inherit it). On a machine whose cores are all busy with model work, the event
+    loop thread then still gets a core at once: health checks and admission stay fast under overload.
+    Raising niceness needs no privilege; it cannot be lowered again, and does not need to be."""
+    if hasattr(os, "setpriority") and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < WORKER_NICENESS:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)

@@ -65,3 +65,17 @@ def test_measuring_a_cost_leaves_torchs_threads_as_they_were():
     before = torch.get_num_threads()
     cost = measure_evaluation_cost(lambda n: torch.ones(n, 64) @ torch.ones(64, 64), repeats=2)
     assert torch.get_num_threads() == before and cost.seconds(16) > cost.seconds(1) > 0
+
+
+def test_model_work_runs_below_the_event_loops_priority():
+    import os
+    import threading
+
+    from server.tickets import WORKER_NICENESS, Ticket
+
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(Ticket(60).run(
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))))
+    worker.start()
+    worker.join()
+    assert seen == [WORKER_NICENESS] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < WORKER_NICENESS

@@ -77,7 +77,7 @@ export function wireHeader() {
 
 /** The shortcut rows for the header actions (the same letters on every page). */
 export const headerShortcuts = [
-  { keys: ["b"], label: "presentation mode on / off (big screen)", run: () => setPresenting() },
+  { keys: ["P"], label: "presentation mode on / off (projector)", run: () => setPresenting() },
   { keys: ["u"], label: "copy this page's link (URL)", run: copyLink },
   { keys: ["q"], label: "reset: this page with its default settings", run: resetPage },
 ];

@@ -3,8 +3,9 @@
     .venv/bin/genlab serve --port 8765 &
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
-Writes home, vae, diffusion and gan.png, one picture per section of each explorer, and shortcuts.png.
-Not a test (pytest does not collect it). Uses the system Chromium, 1280 x 800 like a projector.
+Writes home, vae, diffusion and gan.png, one picture per section of each explorer, and shortcuts.png,
+at 1280 x 800; then each page in presentation mode at 1920 x 1080 (<page>-present.png).
+Not a test (pytest does not collect it). Uses the system Chromium.
 """
 
 import io
@@ -79,6 +80,26 @@ def diffusion(page: Page, base: str) -> None:
     sections(page, "diffusion", ["reverse", "compare", "inpaint", "invert", "training"], wait=6)
 
 
+PRESENT = {  # page: (link, what shows once it is drawn)
+    "home": ("/", "[data-family=vae] .sample-strip img[src^='data:image/png']"),
+    "vae": ("/vae?model=vae-mnist&seed=7&cell=3", "#sample-grid[src^='data:image/png']"),
+    "gan": ("/gan?model=dcgan-mnist&seed=7&cell=3", "#sample-grid[src^='data:image/png']"),
+    "diffusion": ("/diffusion?model=ddpm-mnist&seed=7", "#forward img[src^='data:image/png']"),
+}
+
+
+def presentation(browser, base: str) -> None:
+    """Each page in presentation mode (?present=1) on a 1920 x 1080 projector: <page>-present.png."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.set_default_timeout(30_000)
+    for name, (link, ready) in PRESENT.items():
+        page.goto(f"{base}{link}{'&' if '?' in link else '?'}present=1")
+        expect(page.locator(ready).first).to_be_attached()
+        time.sleep(2)
+        save(page.screenshot(), f"{name}-present.png")
+    page.close()
+
+
 def main(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -104,6 +125,7 @@ def main(base: str) -> None:
 
         gan(page, base)
         diffusion(page, base)
+        presentation(browser, base)
         browser.close()
 
 

@@ -18,7 +18,7 @@ from models.checkpoint import (
 )
 from models.data import load_digits
 from models.registry import load_all, load_model
-from models.train import FitConfig, fit
+from models.training import FitConfig, fit
 from models.vae import VAE, VAEConfig
 
 TINY = VAEConfig(latent_dim=2, hidden=8, width=2)

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from models.checkpoint import save_checkpoint
-from models.train import _fit_config, _start_from, add_train_parser
+from models.train import add_train_parser
+from models.training import fit_config, start_from
 from models.vae import VAE, VAEConfig
 
 
@@ -17,12 +18,12 @@ def test_init_from_loads_a_checkpoints_weights_exactly_and_refuses_a_misfit(tmp_
     save_checkpoint(tmp_path, shipped, {"id": "shipped"})
     torch.manual_seed(1)
     fresh = VAE(VAEConfig(latent_dim=4, hidden=32, width=8))
-    _start_from(Namespace(init_from="shipped", out=str(tmp_path)), fresh)
+    start_from(Namespace(init_from="shipped", out=str(tmp_path)), fresh)
     for (name, a), b in zip(shipped.state_dict().items(), fresh.state_dict().values()):
         assert torch.equal(a.half().float(), b), name
     with pytest.raises(RuntimeError, match="size mismatch"):
-        _start_from(Namespace(init_from="shipped", out=str(tmp_path)), VAE(VAEConfig(latent_dim=8, hidden=32, width=8)))
-    _start_from(Namespace(init_from="", out=str(tmp_path)), fresh)  # no --init-from: nothing happens
+        start_from(Namespace(init_from="shipped", out=str(tmp_path)), VAE(VAEConfig(latent_dim=8, hidden=32, width=8)))
+    start_from(Namespace(init_from="", out=str(tmp_path)), fresh)  # no --init-from: nothing happens
 
 
 def test_the_train_command_passes_its_filming_and_logging_rates_to_the_loop():
@@ -30,6 +31,6 @@ def test_the_train_command_passes_its_filming_and_logging_rates_to_the_loop():
     parser = argparse.ArgumentParser()
     add_train_parser(parser.add_subparsers())
     args = parser.parse_args(["train", "gan", "--id", "x", "--film-every", "1", "--film-every-steps", "10", "--log-every", "1"])
-    cfg = _fit_config(args)
+    cfg = fit_config(args)
     assert (cfg.film_every, cfg.film_every_steps, cfg.log_every) == (1, 10, 1)
-    assert _fit_config(parser.parse_args(["train", "gan", "--id", "x"])).log_every == 10
+    assert fit_config(parser.parse_args(["train", "gan", "--id", "x"])).log_every == 10

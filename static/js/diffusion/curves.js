@@ -1,0 +1,38 @@
+// The sampler curves from the model card (genlab evaluate --curves): how Fréchet distance and guided
+// accuracy move with the number of DDIM steps and with the guidance scale w. FD is shown divided by the
+// real-vs-real floor measured with the same number of samples, since FD grows as n shrinks.
+
+import { lineChart } from "../lib/chart.js";
+import { el } from "../lib/images.js";
+
+const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : "—");
+
+function table(points, key, heading) {
+  return el("table", { class: "metrics curve-table" },
+    el("thead", {}, el("tr", {}, [heading, "samples", "FD", "floor (same n)", "FD ÷ floor", "class as asked"]
+      .map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, points.map((p) => el("tr", {},
+      el("th", { scope: "row" }, String(p[key])), el("td", {}, String(p.n)), el("td", {}, p.frechet_distance.toFixed(1)),
+      el("td", {}, p.floor.toFixed(1)), el("td", {}, `${(p.frechet_distance / p.floor).toFixed(2)}×`),
+      el("td", {}, pct(p.conditional_accuracy))))));
+}
+
+function curve(box, points, key, { xLabel, xLog, label }) {
+  const chart = el("div", { class: "chart-box" });
+  lineChart(chart, [{ name: "FD ÷ real-vs-real floor", color: "#1f5fd6", points: points.map((p) => [p[key], p.frechet_distance / p.floor]) }],
+    { width: 600, height: 240, xLabel, yLabel: "FD ÷ floor", yMin: 0, xLog, label,
+      refLine: { value: 3, label: "3× floor (the quality bar)" } });
+  box.replaceChildren(chart, table(points, key, xLabel));
+}
+
+/** Draw both curves into #curve-steps and #curve-guidance, or say that they were not measured. */
+export function renderCurves(curves, stepsBox, guidanceBox) {
+  if (!curves) {
+    const missing = () => el("p", { class: "muted empty-chart" }, "Not measured for this checkpoint (genlab evaluate --curves).");
+    stepsBox.replaceChildren(missing());
+    guidanceBox.replaceChildren(missing());
+    return;
+  }
+  curve(stepsBox, curves.steps, "steps", { xLabel: `DDIM steps (w = ${curves.steps[0]?.guidance ?? "?"})`, xLog: true, label: "FD against the number of sampling steps" });
+  curve(guidanceBox, curves.guidance, "guidance", { xLabel: "guidance w (50 steps)", xLog: false, label: "FD against the guidance scale" });
+}

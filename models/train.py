@@ -39,6 +39,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latent-dim", type=int, default=16)
     p.add_argument("--beta", type=float, default=1.0)
+    p.add_argument("--width", type=int, default=32, help="VAE: channels of the first conv layer (doubled after)")
+    p.add_argument("--hidden", type=int, default=256, help="VAE: units of the dense layer between convs and latent")
     p.add_argument("--conditional", action="store_true")
     p.add_argument("--grad-clip", type=float, default=0.0)
     p.add_argument("--loss", default="nonsaturating", choices=LOSSES, help="GAN loss")

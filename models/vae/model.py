@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.nets import ConvDecoder, ConvEncoder
+from models.vae.prior import fit_mixture, sample_mixture
 
 LOG_2PI = math.log(2 * math.pi)
 RECONSTRUCT_SAMPLES = 16  # posterior draws averaged by `reconstruct`
@@ -29,6 +30,7 @@ class VAEConfig:
     num_classes: int = 0  # > 0: class-conditional encoder and decoder
     hidden: int = 256
     width: int = 32
+    prior_components: int = 0  # > 0: sample z from a mixture fitted after training (models/vae/prior.py)
 
 
 class VAE(nn.Module):
@@ -39,6 +41,11 @@ class VAE(nn.Module):
         self.encoder = ConvEncoder(c.hidden, c.width)
         self.to_posterior = nn.Linear(c.hidden + c.num_classes, 2 * c.latent_dim)
         self.decoder = ConvDecoder(c.latent_dim + c.num_classes, c.hidden, c.width, cond_dim=c.num_classes)
+        if c.prior_components:
+            k, d = c.prior_components, c.latent_dim
+            self.register_buffer("prior_weights", torch.full((k,), 1 / k))
+            self.register_buffer("prior_means", torch.zeros(k, d))
+            self.register_buffer("prior_scale_tril", torch.eye(d).expand(k, d, d).clone())
 
     @property
     def num_classes(self) -> int:
@@ -67,10 +74,31 @@ class VAE(nn.Module):
         """p(x|z): the Bernoulli means, (B, 1, 28, 28) in [0, 1]."""
         return torch.sigmoid(self.decode_logits(z, labels))
 
-    def sample_latents(self, n: int, generator: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
-        """z ~ N(0, T^2 I); T < 1 trades diversity for cleaner digits."""
+    def sample_latents(self, n: int, generator: torch.Generator, temperature: float = 1.0,
+                       prior: str | None = None) -> torch.Tensor:
+        """z from the model's sampling prior: the fitted mixture when it has one ("fitted"), else
+        N(0, T^2 I) ("standard", the prior it was trained with); T < 1 trades diversity for cleaner digits."""
+        if (prior or self.sampling_prior) == "fitted":
+            if not self.config.prior_components:
+                raise ValueError("this VAE has no fitted prior; sample with prior='standard'")
+            return sample_mixture(self.prior_weights, self.prior_means, self.prior_scale_tril, n, generator, temperature)
         z = torch.randn(n, self.config.latent_dim, generator=generator, device=generator.device)
         return temperature * z
+
+    @property
+    def sampling_prior(self) -> str:
+        return "fitted" if self.config.prior_components else "standard"
+
+    @torch.no_grad()
+    def fit_prior(self, x: torch.Tensor, batch: int = 500) -> None:
+        """Fit the sampling mixture to the posterior means of digits x (the training split)."""
+        if self.config.num_classes or not self.config.prior_components:
+            raise ValueError("a fitted prior needs an unconditional VAE built with prior_components > 0")
+        means = torch.cat([self.encode(x[i:i + batch])[0] for i in range(0, len(x), batch)])
+        mixture = fit_mixture(means, self.config.prior_components)
+        self.prior_weights.copy_(mixture["weights"])
+        self.prior_means.copy_(mixture["means"])
+        self.prior_scale_tril.copy_(mixture["scale_tril"])
 
     def elbo_terms(self, x, labels=None, generator=None, samples: int = 1) -> dict[str, torch.Tensor]:
         """Per-image ELBO split in nats: E_q[-log p(x|z)] (Monte Carlo, `samples` draws) and KL(q||p)."""
@@ -125,9 +153,9 @@ class VAE(nn.Module):
         return torch.logsumexp(torch.stack(weights), dim=0) - math.log(samples)
 
     def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
-               temperature: float = 1.0) -> dict[str, torch.Tensor]:
+               temperature: float = 1.0, prior: str | None = None) -> dict[str, torch.Tensor]:
         """Decode n prior draws; a conditional model without labels gets uniformly drawn ones."""
-        z = self.sample_latents(n, generator, temperature)
+        z = self.sample_latents(n, generator, temperature, prior)
         if self.config.num_classes and labels is None:
             labels = torch.randint(0, self.config.num_classes, (n,), generator=generator, device=generator.device)
         return {"images": self.decode(z, labels), "latents": z, "labels": labels}

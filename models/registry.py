@@ -27,6 +27,8 @@ def _vae_capabilities(config: dict) -> set[str]:
         caps.add("conditional")
     if config["latent_dim"] == 2:
         caps.add("latent_map")
+    if config.get("prior_components", 0):
+        caps.add("fitted_prior")
     return caps
 
 

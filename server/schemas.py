@@ -33,6 +33,9 @@ class SampleRequest(Strict):
     seed: Seed | None = None
     label: Label | None = None
     temperature: Temperature = 1.0
+    prior: Literal["fitted", "standard"] | None = Field(
+        None, description="VAEs with the fitted_prior capability: draw z from the fitted mixture (their default) "
+                          "or from N(0, I), the prior they were trained with")
     format: Format = "json"
 
 

@@ -17,12 +17,16 @@ async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: 
     check_batch(store, req.n)
     labels = label_tensor(model, req.label, req.n, store.device, required=False)
     seed = resolve_seed(req.seed)
+    if req.prior is not None:
+        store.require(model_id, "fitted_prior")  # 409 for a model with no fitted prior to choose against
+    prior = {} if req.prior is None else {"prior": req.prior}
+    echoed = {"prior": req.prior or model.module.sampling_prior} if "fitted_prior" in model.capabilities else {}
 
     def work():
-        out = model.module.sample(req.n, store.generator(seed), labels=labels, temperature=req.temperature)
+        out = model.module.sample(req.n, store.generator(seed), labels=labels, temperature=req.temperature, **prior)
         drawn = out.get("labels")
         return images_response(
-            out["images"], png or req.format == "png", model=model.id, seed=seed, temperature=req.temperature,
+            out["images"], png or req.format == "png", model=model.id, seed=seed, temperature=req.temperature, **echoed,
             latents=to_list(out["latents"]) if out.get("latents") is not None else None,
             labels=drawn.tolist() if drawn is not None else None,
         )

@@ -25,3 +25,12 @@ def test_pages_docs_and_static_are_served(live_server):
     for path in ("/", "/vae", "/docs", "/openapi.json", "/static/css/genlab.css"):
         assert httpx.get(f"{live_server}{path}").status_code == 200, path
     assert httpx.post(f"{live_server}/api/models/nope/sample", json={}).status_code == 404
+
+
+def test_a_vae_with_a_fitted_prior_samples_from_either_prior(live_server):
+    body = {"n": 8, "seed": 5}
+    fitted = httpx.post(f"{live_server}/api/models/vae-mnist/sample", json=body, timeout=30).json()
+    standard = httpx.post(f"{live_server}/api/models/vae-mnist/sample", json={**body, "prior": "standard"}, timeout=30).json()
+    assert fitted["prior"] == "fitted" and standard["prior"] == "standard" and fitted["grid"] != standard["grid"]
+    refused = httpx.post(f"{live_server}/api/models/cvae-mnist/sample", json={**body, "prior": "standard"}, timeout=30)
+    assert refused.status_code == 409 and "fitted_prior" in refused.json()["detail"]

@@ -53,6 +53,7 @@ export const CAPABILITIES = {
   decode: "turn a latent code into a digit",
   log_prob: "score how likely a digit is",
   latent_map: "see its whole 2-D latent plane",
+  fitted_prior: "sample from a prior fitted to its encoded digits, or from N(0, I)",
   classify: "classify digits",
   trajectory: "watch each sampling step",
   inpaint: "fill in missing pixels",

@@ -46,6 +46,9 @@ $G train vae --id cvae-mnist --title "Class-conditional VAE (beta = 4)" --latent
 $G train vae --id vae2d-mnist --title "VAE with a 2-D latent plane" --latent-dim 2 --beta 1 --epochs 40
 $G train vae --id betavae-mnist --title "beta-VAE (beta = 4)" --latent-dim 16 --beta 4 --epochs 40
 for id in vae-mnist cvae-mnist vae2d-mnist betavae-mnist; do $G evaluate "$id" --n 1000 --write; done
+# vae-mnist samples from an ex-post mixture (the card keeps the N(0, I) figures measured just above)
+$G fit-prior vae-mnist --components 10
+$G evaluate vae-mnist --n 1000 --write
 
 # GANs (issue 4). Samples come from an EMA of G unless --ema-decay 0.
 # dcgan-mnist, 12 runs, each with a fresh cosine learning rate from 2e-4: 60 epochs with one G step per D step, then 16

@@ -62,6 +62,6 @@ def test_page_runs_under_the_csp_without_other_origins(page: Page, live_server: 
     response = page.goto(f"{live_server}{path}")
     assert "default-src 'self'" in response.headers["content-security-policy"]
     expect(page.locator(LOADED[path]).first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle", timeout=60_000)  # every picture asked for (slow on a busy machine)
     assert violations == [], violations
     assert foreign == [], foreign

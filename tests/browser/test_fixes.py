@@ -6,6 +6,7 @@ and the diffusion page's guided default. CPU cost is kept small (n <= 2, <= 12 s
 import base64
 import io
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -197,12 +198,16 @@ def decode_drawing(text: str) -> list[int]:
     return [(raw[i // 4] >> (2 * (3 - i % 4))) & 3 for i in range(784)]
 
 
-def _drawing_in_link(page: Page) -> list[int]:
-    page.wait_for_function("() => new URLSearchParams(location.search).get('draw')")
-    text = query(page)["draw"]
+def _drawing_in_link(page: Page, seconds: float = 15) -> list[int]:
+    """The drawing the link holds once it holds the whole stroke: the page writes the link while the
+    pen moves, so on a busy machine an early look can catch half a stroke."""
+    deadline = time.monotonic() + seconds
+    while not ((text := query(page).get("draw")) and sum(v > 0 for v in decode_drawing(text)) > 30):
+        assert time.monotonic() < deadline, f"the link never held the whole drawing: {text!r}"
+        page.wait_for_timeout(100)
     assert len(text) <= 300, len(text)
     levels = decode_drawing(text)
-    assert 30 < sum(v > 0 for v in levels) < 400  # a stroke, not an empty or a full pad
+    assert sum(v > 0 for v in levels) < 400  # a stroke, not a full pad
     return levels
 
 

@@ -76,8 +76,9 @@ def _trajectory_events(model: LoadedModel, req: TrajectoryRequest, seed: int, st
 
 
 def _price(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: str):
-    """Steps x (two passes with guidance) x n: what a reverse run costs."""
-    guided = req.label is not None and req.guidance > 0 and "conditional" in model.capabilities
+    """Steps x (two passes with guidance) x n: what a reverse run costs. Called after `_steps`, which has
+    already refused a label for a model that is not conditional (409)."""
+    guided = req.label is not None and req.guidance > 0
     return run.price(model, operation, req.n, sampler_evaluations(req.steps, guided))
 
 

@@ -16,7 +16,7 @@ import torch
 from models.checkpoint import card_path, code_version, read_card, write_card
 from models.data import NUM_CLASSES, load_digits
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
-from models.registry import LoadedModel, load_model
+from models.registry import FAMILIES, LoadedModel, load_model
 
 log = logging.getLogger(__name__)
 CLASSIFIER_ID = "digit-classifier"
@@ -94,6 +94,33 @@ def likelihood_metrics(model: LoadedModel, seed: int) -> dict:
             "heldout_bits_per_dim_n": len(idx)}
 
 
+def _exact_bits_per_dim(model: LoadedModel, images: torch.Tensor, labels: torch.Tensor | None, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.cat([bits_per_dim(-model.module.log_prob(images[i:i + 250], None if labels is None else labels[i:i + 250], g))
+                      for i in range(0, len(images), 250)])
+
+
+def exact_likelihood_metrics(model: LoadedModel, seed: int) -> dict:
+    """Models with an exact likelihood: bits/dim over the whole held-out and train splits (given the label
+    when the model is conditional, and the class-marginal on held-out too), and how a blank and a grey
+    canvas score next to real digits: likelihood is not typicality (Nalisnick et al. 2019)."""
+    conditional = "conditional" in model.capabilities
+    out = {}
+    for split in ("heldout", "train"):
+        digits = load_digits(split)
+        out[f"{split}_bits_per_dim"] = float(_exact_bits_per_dim(model, digits.images, digits.labels if conditional else None, seed).mean())
+    heldout = load_digits("heldout")
+    if conditional:
+        out["heldout_marginal_bits_per_dim"] = float(_exact_bits_per_dim(model, heldout.images, None, seed).mean())
+    canvases = {"blank (all 0)": torch.zeros(1, 1, 28, 28), "grey (all 128)": torch.full((1, 1, 28, 28), 128 / 255),
+                "white (all 255)": torch.ones(1, 1, 28, 28)}
+    bpd = _exact_bits_per_dim(model, heldout.images, None, seed)
+    out["typicality"] = {"unconditional": True,
+                         "heldout_digits": {"mean": float(bpd.mean()), "min": float(bpd.min()), "max": float(bpd.max())},
+                         **{name: float(_exact_bits_per_dim(model, x, None, seed)[0]) for name, x in canvases.items()}}
+    return out
+
+
 CURVE_STEPS = ((10, 200), (20, 200), (50, 200), (100, 200), (1000, 100))  # (DDIM steps, samples)
 CURVE_GUIDANCE = ((0.0, 0.5, 1.0, 3.0, 5.0), 200)  # (w values at 50 DDIM steps, samples)
 
@@ -128,7 +155,9 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
     if "sample" in model.capabilities:
         metrics |= sample_metrics(model, classifier, real["train"], n, seed)
         metrics["frechet_ratio_to_floor"] = metrics["frechet_distance"] / metrics["real_vs_real_frechet_floor"]
-    if {"encode", "decode"} <= model.capabilities:
+    if FAMILIES[model.family].likelihood == "exact":
+        metrics |= exact_likelihood_metrics(model, seed)
+    elif {"encode", "decode"} <= model.capabilities:
         metrics |= heldout_metrics(model, classifier, seed)
     elif "log_prob" in model.capabilities:
         metrics |= likelihood_metrics(model, seed)

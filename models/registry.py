@@ -12,8 +12,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from models.autoregressive import AutoregressiveConfig, PixelCNN
 from models.checkpoint import CheckpointError, load_weights, read_card
 from models.diffusion.process import Diffusion, DiffusionConfig
+from models.flow import Flow, FlowConfig
 from models.gan import GAN, GANConfig
 from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
@@ -46,6 +48,17 @@ def _gan_capabilities(config: dict) -> set[str]:
     return caps
 
 
+def _flow_capabilities(config: dict) -> set[str]:
+    return {"sample", "log_prob", "invertible", "layer_view"}
+
+
+def _autoregressive_capabilities(config: dict) -> set[str]:
+    caps = {"sample", "log_prob", "complete", "pixel_stream", "pixel_log_prob"}
+    if config["network"].get("num_classes", 0):
+        caps.add("conditional")
+    return caps
+
+
 @dataclass(frozen=True)
 class Family:
     build: Callable[[dict], nn.Module]
@@ -74,6 +87,10 @@ FAMILIES: dict[str, Family] = {
                   _decode_probe),
     "diffusion": Family(lambda cfg: Diffusion(DiffusionConfig(**cfg)), _diffusion_capabilities, "bound",
                         lambda m, n: m.eps(_blank(n, m), 0, _labels(n, m))),
+    "flow": Family(lambda cfg: Flow(FlowConfig(**cfg)), _flow_capabilities, "exact",
+                   lambda m, n: m.forward_layers(_blank(n, m).add(0.5))),
+    "autoregressive": Family(lambda cfg: PixelCNN(AutoregressiveConfig(**cfg)), _autoregressive_capabilities, "exact",
+                             lambda m, n: m.net(_blank(n, m), _labels(n, m))),
     "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none",
                          lambda m, n: m(_blank(n, m))),
 }

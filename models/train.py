@@ -7,6 +7,8 @@ from pathlib import Path
 import torch
 
 from models.diffusion.train import train_diffusion
+from models.autoregressive.train import train_pixelcnn
+from models.flow.train import train_flow
 from models.gan import LOSSES
 from models.gan.train import train_gan
 from models.metrics import DigitClassifier
@@ -25,7 +27,8 @@ def train_classifier(args) -> None:
 
 
 
-RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion}
+RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion,
+           "flow": train_flow, "pixelcnn": train_pixelcnn}
 
 
 def add_train_parser(subparsers) -> None:
@@ -56,6 +59,9 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--film-every", type=int, default=0, help="keep fixed-seed samples every N epochs")
     p.add_argument("--film-every-steps", type=int, default=0,
                    help="with --film-every: also keep them every N steps within an epoch (e.g. to film a collapse)")
+    p.add_argument("--steps-per-level", type=int, default=8, help="flow: Glow steps at each of the two scales")
+    p.add_argument("--coupling-hidden", type=int, default=128, help="flow: channels inside each coupling's conditioner")
+    p.add_argument("--layers", type=int, default=8, help="pixelcnn: gated layers (--width sets their channels)")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
     p.add_argument("--sample-guidance", type=float, default=1.0,
                    help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")

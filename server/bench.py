@@ -49,7 +49,23 @@ def _print_diffusion(args) -> None:
               f"{r['peak_gflops']:.0f} GFLOP/s matmul) -> {r['ratio_to_bound']:.1f}x the bound")
 
 
-BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse}
+def _print_pixelcnn(args) -> None:
+    from pathlib import Path
+
+    from models.bench import bench_pixelcnn, machine
+    from models.registry import load_model
+    from server.config import Settings
+
+    model_id = args.model or "pixelcnn-mnist"
+    model = load_model(Path(Settings().checkpoint_dir) / f"{model_id}.json").module
+    print(f"{model_id}: class-conditional sampling, cached activations, float32 on CPU ({machine()})")
+    for r in bench_pixelcnn(model, repeats=args.repeats):
+        print(f"batch {r['batch']:>2}: {r['seconds']:6.2f} s = {r['ms_per_pixel']:.2f} ms per pixel, "
+              f"{r['images_per_second']:.1f} images/s; naive (whole network per pixel) {r['naive_seconds']:.1f} s "
+              f"-> {r['speedup']:.0f}x faster, the cost of {r['full_passes']:.0f} full passes")
+
+
+BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse, "pixelcnn": _print_pixelcnn}
 
 
 def _print_bench(args) -> None:
@@ -64,7 +80,7 @@ def _print_bench(args) -> None:
 def add_bench_parser(subparsers) -> None:
     p = subparsers.add_parser("bench", help="print speed figures (medians of several runs)")
     p.add_argument("what", choices=sorted(BENCHES))
-    p.add_argument("--model", default=None, help="default: vae-mnist (sample), ddpm-mnist (diffusion)")
+    p.add_argument("--model", default=None, help="default: vae-mnist (sample), ddpm-mnist (diffusion), pixelcnn-mnist (pixelcnn)")
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=30)
     add_abuse_arguments(p)

@@ -31,8 +31,9 @@ HELP = {
                    "and card; then run genlab evaluate ID --write."),
                   ["genlab fit-prior vae-mnist --components 10", "genlab evaluate vae-mnist --write"]),
     "bench": (("Print speed figures: sample = latency of the sample route (median of --repeats), diffusion = ms per "
-               "image per step against the FLOP bound, abuse = well-behaved clients beside hostile ones."),
-              ["genlab bench sample --model vae-mnist --n 64", "genlab bench diffusion",
+               "image per step against the FLOP bound, abuse = well-behaved clients beside hostile ones, pixelcnn = "
+               "pixel-by-pixel sampling: ms per pixel, images/s, against re-running the network per pixel."),
+              ["genlab bench sample --model vae-mnist --n 64", "genlab bench diffusion", "genlab bench pixelcnn --repeats 3",
                "genlab bench abuse --seconds 30"]),
 }
 

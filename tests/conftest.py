@@ -8,8 +8,11 @@ import torch
 from fastapi.testclient import TestClient
 from safetensors.torch import save_file
 
+from models.autoregressive import AutoregressiveConfig, PixelCNN
+from models.autoregressive.network import PixelCNNConfig
 from models.checkpoint import film_path, save_checkpoint
 from models.diffusion.process import Diffusion, DiffusionConfig
+from models.flow import Flow, FlowConfig
 from models.gan import GAN, GANConfig
 from models.metrics import DigitClassifier
 from models.vae import VAE, VAEConfig
@@ -42,6 +45,14 @@ def write_tiny_checkpoints(directory: Path) -> None:
     film_path(directory, "tiny-gan").parent.mkdir(exist_ok=True)
     save_file({"frames": torch.zeros(3, 64, 28, 28, dtype=torch.uint8)}, film_path(directory, "tiny-gan"),
               metadata={"epochs": "[0.6, 1, 2]"})  # 0.6: a frame kept inside the first epoch
+    torch.manual_seed(10)
+    flow = FlowConfig(checker_steps=1, checker_hidden=4, steps_per_level=1, hidden=8)
+    save_checkpoint(directory, Flow(flow), {"id": "tiny-flow", "family": "flow", "title": "tiny-flow", "config": asdict(flow),
+                                            "training": {"history": []}, "metrics": {}})
+    torch.manual_seed(11)
+    pixelcnn = AutoregressiveConfig(network=asdict(PixelCNNConfig(channels=4, layers=2, head=8)))
+    save_checkpoint(directory, PixelCNN(pixelcnn), {"id": "tiny-pixelcnn", "family": "autoregressive", "title": "tiny-pixelcnn",
+                                                    "config": asdict(pixelcnn), "training": {"history": []}, "metrics": {}})
     torch.manual_seed(9)
     save_checkpoint(directory, DigitClassifier(width=4, feature_dim=8),
                     {"id": "digit-classifier", "family": "classifier", "title": "tiny classifier",

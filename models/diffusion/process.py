@@ -101,6 +101,7 @@ class Diffusion(nn.Module):
         return self.config.timesteps if operation == "log_prob" else 1
 
     log_prob_method = "DDPM variational bound over all T steps, one noise draw per step (Ho et al. 2020, eq. 5)"
+    log_prob_data = "8-bit"  # the bound's decoder puts mass on the 256 levels (Ho et al. 2020, eq. 13)
 
     def log_prob(self, x: torch.Tensor, labels: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
         """A lower bound on log p(x | y) per image (nats), or on log p(x) with the null class when no

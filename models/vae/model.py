@@ -133,6 +133,7 @@ class VAE(nn.Module):
         return 1 if draws is None else 1 + draws
 
     log_prob_method = f"importance-weighted ELBO bound, K={IMPORTANCE_SAMPLES} (Burda et al. 2016)"
+    log_prob_data = "bernoulli"  # pixel intensities read as Bernoulli probabilities: not a distribution over 8-bit images
 
     def log_prob(self, x, labels=None, generator=None) -> torch.Tensor:
         """A lower bound on log p(x) per image (nats); VAEs have no exact likelihood."""

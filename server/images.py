@@ -63,6 +63,12 @@ def image_urls(images: torch.Tensor) -> list[str]:
     return [to_data_url(to_png(image)) for image in images]
 
 
+def rescale(image: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """Values over [low, high] -> [0, 1] for display, clamped: how a picture shows numbers that are
+    not pixels (a latent, a layer's state, bits of surprise). A flat range shows black."""
+    return ((image - low) / max(high - low, 1e-12)).clamp(0, 1)
+
+
 def make_grid(images: torch.Tensor, per_row: int = 8, gap: int = 2) -> torch.Tensor:
     """(N, 1, H, W) -> (1, H', W'): images in rows of `per_row`, `gap` dark pixels between them."""
     n, _, h, w = images.shape

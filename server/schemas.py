@@ -39,19 +39,24 @@ class SampleRequest(Strict):
     format: Format = "json"
 
 
-class Endpoint(Strict):
+class OneOf(Strict):
+    """A choice spelled as optional fields, of which a request must give exactly one."""
+
+    @model_validator(mode="after")
+    def exactly_one(self):
+        fields = list(type(self).model_fields)
+        given = [k for k in fields if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(fields)} (got {given or 'none'})")
+        return self
+
+
+class Endpoint(OneOf):
     """One end of an interpolation: a prior draw by seed, an explicit latent, or an image to encode."""
 
     seed: Seed | None = None
     latent: Latent | None = None
     image: ImageInput | None = None
-
-    @model_validator(mode="after")
-    def exactly_one(self):
-        given = [k for k in ("seed", "latent", "image") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of seed, latent, image (got {given or 'none'})")
-        return self
 
 
 class InterpolateRequest(Strict):
@@ -144,3 +149,35 @@ class InvertRequest(Strict):
     image: ImageInput
     label: Label | None = None
     steps: int = Field(50, ge=2, le=1000)
+
+
+class SeededImage(Strict):
+    """One image, and the seed of the noise u that dequantizes it: a flow sees (x + u) / 256."""
+
+    image: ImageInput
+    seed: Seed | None = None
+
+
+class FlowEndpoint(OneOf):
+    """One end of a flow interpolation: z = T * N(0, I) drawn from a seed, or an image's z."""
+
+    seed: Seed | None = None
+    image: ImageInput | None = None
+
+
+class FlowInterpolateRequest(Strict):
+    start: FlowEndpoint
+    end: FlowEndpoint
+    steps: int = Field(8, ge=2, le=32)
+    method: Literal["lerp", "slerp"] = "lerp"
+    temperature: float = Field(0.7, ge=0, le=1.5, allow_inf_nan=False,
+                               description="seed ends only: z = temperature * N(0, I)")
+    format: Format = "json"
+
+    @model_validator(mode="after")
+    def slerp_needs_a_direction(self):
+        """At temperature 0 a seed end is z = 0, which has no direction for a great circle to start from."""
+        if self.method == "slerp" and self.temperature == 0 and (self.start.seed, self.end.seed) != (None, None):
+            raise ValueError("slerp from a seed end needs temperature > 0 (at 0 that end is z = 0)")
+        return self
+

@@ -24,12 +24,15 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 # Invalid input must be refused with one of these: schemathesis's list plus 413, the API's answer to a body over 2 MB.
 REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 
-# What a model must be able to do for each route to get past 409; a route missing here takes any model.
+# What a model must be able to do for each route (/api/AREA/{model_id}/ROUTE, keyed AREA/ROUTE) to get past
+# 409; a route missing here takes any model.
 ROUTE_NEEDS = {
-    "sample": {"sample"}, "encode": {"encode"}, "decode": {"decode"}, "reconstruct": {"encode", "decode"},
-    "interpolate": {"decode"}, "traverse": {"decode"}, "latent-map": {"latent_map"}, "log-prob": {"log_prob"},
-    "trajectory": {"trajectory"}, "stream": {"trajectory"}, "inpaint": {"inpaint"}, "noise": {"noise"},
-    "invert": {"invert"}, "discriminate": {"discriminate"}, "film": {"film"},
+    "models/sample": {"sample"}, "models/encode": {"encode"}, "models/decode": {"decode"},
+    "models/reconstruct": {"encode", "decode"}, "models/interpolate": {"decode"}, "models/traverse": {"decode"},
+    "models/latent-map": {"latent_map"}, "models/log-prob": {"log_prob"}, "models/trajectory": {"trajectory"},
+    "models/trajectory/stream": {"trajectory"}, "models/inpaint": {"inpaint"}, "models/noise": {"noise"},
+    "models/invert": {"invert"}, "models/discriminate": {"discriminate"}, "models/film": {"film"},
+    "flow/encode": {"invertible"}, "flow/interpolate": {"invertible"}, "flow/layers": {"layer_view"},
 }
 MODEL_ID_HIT_RATE = 0.9  # the rest are generated strings, so the 404 path is exercised too
 REAL_DIGIT_RATE = 0.5  # of image fields: the rest are generated strings and pixel lists, mostly refused
@@ -45,9 +48,11 @@ def _bindings(models: list[dict], digits: list[str]) -> dict:
     for route, needs in ROUTE_NEEDS.items():
         able = [m["id"] for m in models if needs <= set(m["capabilities"])]
         unable = [m["id"] for m in models if not needs <= set(m["capabilities"])]
-        assert able, f"no tiny model can serve /{route}: the test would never get past 409"
+        assert able, f"no tiny model can serve {route}: the test would never get past 409"
         dictionaries[route] = {"values": able + unable[:1]}
-        operations.append({"include-path-regex": f"/{route}$", **(STREAM if route == "stream" else {}),
+        area, action = route.split("/", 1)
+        operations.append({"include-path-regex": f"/api/{area}/[^/]+/{action}$",
+                           **(STREAM if action.endswith("stream") else {}),
                            "parameters": {"path.model_id": {"dictionary": route, "probability": MODEL_ID_HIT_RATE}}})
     images = {f"body.{field}": {"dictionary": "digit", "probability": REAL_DIGIT_RATE}
               for field in ("image", "start.image", "end.image")}

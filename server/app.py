@@ -16,7 +16,7 @@ from server.fairness import ServerBusy, TooManyRequests
 from server.images import BadImage, ImageTooLarge, configure_pillow
 from server.limits import BodySizeLimit
 from server.openapi import EVERY_ROUTE
-from server.routes import data, diffusion, docs, flow, gan, health, latent, likelihood, models, pages, sample
+from server.routes import data, diffusion, docs, flow, gan, health, latent, likelihood, models, pages, pixelcnn, sample
 from server.security import add_security
 from server.store import ModelStore
 from server.tickets import WorkStopped
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.executor = executor
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
-    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, data, pages, docs):
+    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, data, pages, docs):
         app.include_router(module.router)
     _add_error_handlers(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -181,3 +181,25 @@ class FlowInterpolateRequest(Strict):
             raise ValueError("slerp from a seed end needs temperature > 0 (at 0 that end is z = 0)")
         return self
 
+
+class CompleteRequest(Strict):
+    image: ImageInput
+    keep_rows: int = Field(14, ge=1, le=27, description="rows kept from the top; the rest are drawn")
+    n: int = Field(8, ge=1, le=16)
+    label: Label | None = None
+    seed: Seed | None = None
+    format: Format = "json"
+
+
+class HeatmapRequest(Strict):
+    image: ImageInput
+    label: Label | None = None
+
+
+class PixelStreamQuery(Strict):
+    """The pixel stream's query parameters, where every value arrives as text."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    label: Label | None = None
+    seed: Seed | None = None

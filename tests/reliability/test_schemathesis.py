@@ -33,6 +33,7 @@ ROUTE_NEEDS = {
     "models/trajectory/stream": {"trajectory"}, "models/inpaint": {"inpaint"}, "models/noise": {"noise"},
     "models/invert": {"invert"}, "models/discriminate": {"discriminate"}, "models/film": {"film"},
     "flow/encode": {"invertible"}, "flow/interpolate": {"invertible"}, "flow/layers": {"layer_view"},
+    "pixelcnn/stream": {"pixel_stream"}, "pixelcnn/complete": {"complete"}, "pixelcnn/heatmap": {"pixel_log_prob"},
 }
 MODEL_ID_HIT_RATE = 0.9  # the rest are generated strings, so the 404 path is exercised too
 REAL_DIGIT_RATE = 0.5  # of image fields: the rest are generated strings and pixel lists, mostly refused

@@ -102,22 +102,24 @@ def _exact_bits_per_dim(model: LoadedModel, images: torch.Tensor, labels: torch.
 
 def exact_likelihood_metrics(model: LoadedModel, seed: int) -> dict:
     """Models with an exact likelihood: bits/dim over the whole held-out and train splits (given the label
-    when the model is conditional, and the class-marginal on held-out too), and how a blank and a grey
-    canvas score next to real digits: likelihood is not typicality (Nalisnick et al. 2019)."""
+    when the model is conditional, and then also the class-marginal on held-out), and how a blank, a grey
+    and a white canvas score next to real digits, unconditionally: likelihood is not typicality
+    (Nalisnick et al. 2019)."""
     conditional = "conditional" in model.capabilities
     out = {}
     for split in ("heldout", "train"):
         digits = load_digits(split)
         out[f"{split}_bits_per_dim"] = float(_exact_bits_per_dim(model, digits.images, digits.labels if conditional else None, seed).mean())
-    heldout = load_digits("heldout")
+    heldout = load_digits("heldout").images
+    marginal = _exact_bits_per_dim(model, heldout, None, seed) if conditional else None
     if conditional:
-        out["heldout_marginal_bits_per_dim"] = float(_exact_bits_per_dim(model, heldout.images, None, seed).mean())
-    canvases = {"blank (all 0)": torch.zeros(1, 1, 28, 28), "grey (all 128)": torch.full((1, 1, 28, 28), 128 / 255),
-                "white (all 255)": torch.ones(1, 1, 28, 28)}
-    bpd = _exact_bits_per_dim(model, heldout.images, None, seed)
-    out["typicality"] = {"unconditional": True,
-                         "heldout_digits": {"mean": float(bpd.mean()), "min": float(bpd.min()), "max": float(bpd.max())},
-                         **{name: float(_exact_bits_per_dim(model, x, None, seed)[0]) for name, x in canvases.items()}}
+        out["heldout_marginal_bits_per_dim"] = float(marginal.mean())
+    digits = marginal if conditional else _exact_bits_per_dim(model, heldout, None, seed)
+    canvases = {"blank (all 0)": 0.0, "grey (all 128)": 128 / 255, "white (all 255)": 1.0}
+    out["typicality"] = {
+        "heldout_digits": {"mean": float(digits.mean()), "min": float(digits.min()), "max": float(digits.max())},
+        **{name: float(_exact_bits_per_dim(model, torch.full((1, 1, 28, 28), value), None, seed)[0])
+           for name, value in canvases.items()}}
     return out
 
 

@@ -37,7 +37,7 @@ def _vae_capabilities(config: dict) -> set[str]:
 def _diffusion_capabilities(config: dict) -> set[str]:
     caps = {"sample", "trajectory", "noise", "inpaint", "invert", "log_prob"}
     if config["unet"].get("num_classes", 0):
-        caps.add("conditional")
+        caps |= {"conditional", "marginal_log_prob"}  # without a label: the bound of the null-class model
     return caps
 
 
@@ -55,7 +55,7 @@ def _flow_capabilities(config: dict) -> set[str]:
 def _autoregressive_capabilities(config: dict) -> set[str]:
     caps = {"sample", "log_prob", "complete", "pixel_stream", "pixel_log_prob"}
     if config["network"].get("num_classes", 0):
-        caps.add("conditional")
+        caps |= {"conditional", "marginal_log_prob"}  # without a label: exactly sum_y p(x | y) p(y)
     return caps
 
 

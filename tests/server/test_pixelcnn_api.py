@@ -141,3 +141,13 @@ def test_other_models_are_409_and_unknown_ones_404(client, path):
         r = client.post(f"/api/pixelcnn/{model}/{path}", json={"image": STROKE})
         assert r.status_code == 409 and "capabilities" in r.json()["detail"]
     assert client.post(f"/api/pixelcnn/nope/{path}", json={"image": STROKE}).status_code == 404
+
+
+def test_log_prob_without_a_label_needs_a_model_that_can_marginalise(client):
+    assert client.post("/api/models/tiny-cvae/log-prob", json={"image": STROKE}).status_code == 422  # which class?
+    pixelcnn = client.post("/api/models/tiny-pixelcnn/log-prob", json={"image": STROKE}).json()
+    per_class = [client.post("/api/models/tiny-pixelcnn/log-prob", json={"image": STROKE, "label": y}).json()["nats"]
+                 for y in range(10)]
+    # -log p(x) = -log (sum_y p(x | y) / 10): between the best class's figure and that figure + log 10
+    assert min(per_class) - 1e-3 <= pixelcnn["nats"] <= min(per_class) + math.log(10) + 1e-3
+    assert pixelcnn["label"] is None and pixelcnn["exact"] is True

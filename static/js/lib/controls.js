@@ -10,9 +10,11 @@ export const MAX_SEED = 4294967295;
  * ctx: {models, model, seed, label, temperature?, conditional()}.
  * changed(what): told "model" | "seed" | "label" | "temperature" after the value moved.
  * options: temperature (the page has a T slider), notConditional() (the error when a class is
- * picked for an unconditional model: {at, message}), afterSync(), optionTitle (model titles as tooltips).
+ * picked for an unconditional model: {at, message}), afterSync(), optionTitle (model titles as tooltips),
+ * tempDefault / tempMax (the T a link without `temp` gets, and the largest one; 1 and 3 unless told).
  */
-export function createControls(ctx, changed, { temperature = true, notConditional, afterSync, optionTitle = false } = {}) {
+export function createControls(ctx, changed, { temperature = true, notConditional, afterSync, optionTitle = false,
+  tempDefault = 1, tempMax = 3 } = {}) {
   function sync() {
     $("model").value = ctx.model.id;
     $("seed").value = ctx.seed;
@@ -58,7 +60,7 @@ export function createControls(ctx, changed, { temperature = true, notConditiona
   }
 
   function setTemperature(t) {
-    const value = round(Math.min(3, Math.max(0, t)), 2);
+    const value = round(Math.min(tempMax, Math.max(0, t)), 2);
     if (value === ctx.temperature) return sync();
     ctx.temperature = value;
     sync();
@@ -75,7 +77,7 @@ export function createControls(ctx, changed, { temperature = true, notConditiona
   /** Read seed, class (and temperature) from the URL into ctx; ctx.model must be set. */
   function readUrl() {
     ctx.seed = getNumber("seed", 0, { min: 0, max: MAX_SEED, integer: true });
-    if (temperature) ctx.temperature = round(getNumber("temp", 1, { min: 0, max: 3 }), 2);
+    if (temperature) ctx.temperature = round(getNumber("temp", tempDefault, { min: 0, max: tempMax }), 2);
     const label = getNumber("class", null, { min: 0, max: 9, integer: true });
     ctx.label = ctx.conditional() ? label : null;
   }

@@ -1,0 +1,216 @@
+// The likelihood panel the flow and PixelCNN pages share: one image scored by every model that can
+// (POST /api/models/{id}/log-prob), in bits per pixel. Only figures over the same pixel model compare:
+// the 256-level ("8-bit") ones share one table, exact and bound side by side; the VAE's Bernoulli
+// figure (each pixel an on/off probability) is shown apart and never ranked with them.
+// Models that are not loaded (GET /api/models) are left out.
+
+import { ApiError, post } from "./api.js";
+import { digit, el, setSrc } from "./images.js";
+
+/** The models the panel asks, in table order. */
+export const PANEL_MODELS = [
+  { id: "flow-mnist", name: "Normalizing flow" },
+  { id: "pixelcnn-mnist", name: "PixelCNN (autoregressive)" },
+  { id: "ddpm-mnist", name: "Diffusion (DDPM)", wait: "a bound summed over 1000 steps: a few seconds…" },
+  { id: "vae-mnist", name: "VAE" },
+];
+
+const LN2 = Math.log(2);
+const LN10 = Math.log(10);
+const PIXELS = 784;
+const CLASSES = 10;
+const bitsPerDim = (nats) => nats / (PIXELS * LN2);
+
+const isExactConditional = (m) => m.likelihood === "exact" && m.capabilities.includes("conditional");
+const needsLabel = (err) => err instanceof ApiError && err.status === 422 && /class-conditional/.test(err.message);
+
+/** log Σ exp(v), stably. */
+function logSumExp(values) {
+  const top = Math.max(...values);
+  return top + Math.log(values.reduce((s, v) => s + Math.exp(v - top), 0));
+}
+
+/**
+ * −log p(x) with no class given. A server that asks a class-conditional model for a label gets one:
+ * an exact model is asked for all ten, and p(x) = Σ_y p(x | y) / 10 stays exact; a bound is asked for
+ * one class y (hint()), and since log p(x) ≥ log p(x | y) + log p(y), adding log 10 nats keeps it a
+ * guaranteed bound on the unconditional −log p(x). Resolves to a log-prob answer ({nats, exact, ...}).
+ */
+async function score(model, image, hint) {
+  try {
+    return await post(model.id, "log-prob", { image, seed: 0 });
+  } catch (err) {
+    if (!needsLabel(err)) throw err;
+  }
+  if (model.likelihood === "exact") {
+    const outs = [];
+    for (let y = 0; y < CLASSES; y += 1) outs.push(await post(model.id, "log-prob", { image, label: y, seed: 0 }));
+    const nats = -(logSumExp(outs.map((o) => -o.nats)) - LN10);
+    const best = outs.reduce((b, o, y) => (o.nats < outs[b].nats ? y : b), 0);
+    return { ...outs[0], nats, bits_per_dim: bitsPerDim(nats), best,
+      method: `${outs[0].method}; p(x) = Σ_y p(x | y) / 10 over the ten classes` };
+  }
+  const y = await hint();
+  const out = await post(model.id, "log-prob", { image, label: y, seed: 0 });
+  const nats = out.nats + LN10;
+  return { ...out, nats, bits_per_dim: bitsPerDim(nats),
+    method: `${out.method}; given class ${y}, + log 10 for p(y) = 1/10 (still a bound on −log p(x))` };
+}
+
+/** Where a model's figure goes before its answer says (`data`): the VAEs model on/off pixels. */
+const apartGuess = (model) => model.family === "vae";
+
+function row(spec) {
+  const bar = el("span", { class: "lik-bar" });
+  return {
+    spec,
+    bar,
+    tr: el("tr", { "data-model": spec.id, "data-state": "waiting" },
+      el("th", { scope: "row" }, spec.name, " ", el("code", {}, spec.id)),
+      el("td", { class: "lik-bpd" }, "…"),
+      el("td", { class: "lik-bar-cell" }, bar),
+      el("td", { class: "lik-kind" }, "…"),
+      el("td", { class: "lik-method" }, spec.wait || "computing…")),
+  };
+}
+
+/**
+ * Build the panel into `container` for the loaded `models` (GET /api/models' list). own: the page's
+ * model id (its row is marked). Returns {show(digit)}: digit = {image, src, caption}.
+ */
+export function createLikelihoodPanel(container, models, { own = null } = {}) {
+  const loaded = PANEL_MODELS.map((spec) => ({ spec, model: models.find((m) => m.id === spec.id) }))
+    .filter(({ model }) => model && model.capabilities.includes("log_prob"));
+  const thumb = digit(null, { size: 84, alt: "the digit being scored" });
+  const caption = el("p", { class: "lik-caption" });
+  const tbody = el("tbody");
+  const table = el("table", { class: "lik-table" },
+    el("caption", {}, "Comparable: pixels as 256 grey levels (8-bit data), in bits per pixel (bits/dim). Lower = more probable."),
+    el("thead", {}, el("tr", {},
+      el("th", { scope: "col" }, "model"), el("th", { scope: "col" }, "bits/dim"), el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "bar")),
+      el("th", { scope: "col" }, "exact or bound"), el("th", { scope: "col" }, "how it is computed"))),
+    tbody);
+  const apart = el("div", { class: "lik-apart", hidden: true },
+    el("h3", {}, "Apart, and not comparable"));
+  const legend = el("ul", { class: "lik-legend" },
+    el("li", {}, el("strong", {}, "exact"), ": the number is the model's probability of this image itself, −log₂ p(x) / 784."),
+    el("li", {}, el("strong", {}, "bound"), ": a guaranteed lower bound on log p(x); the true bits/dim are lower (better) than shown,"
+      + " so a bound can make a model look worse than it is, never better."));
+  container.replaceChildren(
+    el("div", { class: "lik-head" }, thumb, caption),
+    el("div", { class: "table-wrap" }, table), legend, apart);
+  if (!loaded.length) {
+    caption.textContent = "No model on this server can score an image (none has the log_prob capability).";
+    return { show() {} };
+  }
+  const rows = loaded.map(({ spec, model }) => ({ ...row(spec), model, guessApart: apartGuess(model) }));
+  let token = 0;
+
+  function toApart(r) {
+    r.tr.remove();
+    r.apartText = el("p", { class: "lik-apart-text" }, `${r.spec.name} `, el("code", {}, r.spec.id), ": computing…");
+    r.item = el("div", { class: "lik-apart-item", "data-model": r.spec.id }, r.apartText);
+    apart.append(r.item);
+    apart.hidden = false;
+  }
+
+  function toTable(r) {
+    r.item?.remove();
+    r.item = null;
+    r.apartText = null;
+    tbody.append(r.tr);
+    apart.hidden = !apart.querySelector(".lik-apart-item");
+  }
+
+  function reset(r) {
+    const cells = r.tr.children;
+    r.tr.dataset.state = "waiting";
+    delete r.tr.dataset.kind;
+    r.tr.classList.toggle("own", r.spec.id === own);
+    cells[1].textContent = "…";
+    r.bar.style.width = "0";
+    cells[3].textContent = "…";
+    cells[4].textContent = r.spec.wait || "computing…";
+  }
+
+  function fillApart(r, out) {
+    const bound = !out.exact;
+    r.apartText.replaceChildren(el("strong", {}, `${r.spec.name} `), el("code", {}, r.spec.id), `: −log p(x) ${bound ? "≤" : "="} `,
+      el("span", { class: "lik-nats" }, `${out.nats.toFixed(1)} nats (${out.bits_per_dim.toFixed(3)} bits/dim)`),
+      `, ${bound ? "a bound" : "exact"}, under a Bernoulli pixel model: each pixel an on/off probability, not one of 256 levels.`
+      + " It answers a different question, so the number is not ranked with the table's.",
+      out.method ? el("span", { class: "muted" }, ` Method: ${out.method}.`) : null);
+  }
+
+  function fillRow(r, out, max) {
+    const bound = !out.exact;
+    const bpd = out.bits_per_dim;
+    const cells = r.tr.children;
+    r.tr.dataset.state = "done";
+    r.tr.dataset.kind = bound ? "bound" : "exact";
+    r.tr.dataset.bpd = String(bpd);
+    cells[1].textContent = `${bound ? "≤ " : ""}${bpd.toFixed(3)}`;
+    cells[1].title = `${out.nats.toFixed(1)} nats = ${(out.nats / LN2).toFixed(0)} bits over ${PIXELS} pixels`;
+    cells[3].replaceChildren(el("span", { class: `lik-badge ${bound ? "bound" : "exact"}` }, bound ? "bound" : "exact"));
+    cells[4].textContent = out.method || "";
+    r.bar.style.width = `${Math.max(2, (100 * bpd) / max)}%`;
+  }
+
+  function failed(r, err) {
+    const message = `failed: ${err instanceof Error ? err.message : String(err)}`;
+    if (r.apartText) {
+      r.apartText.textContent = `${r.spec.name} (${r.spec.id}): ${message}`;
+      return;
+    }
+    r.tr.dataset.state = "failed";
+    r.tr.children[1].textContent = "—";
+    r.tr.children[3].textContent = "—";
+    r.tr.children[4].textContent = message;
+  }
+
+  /** Score digit d = {image, src, caption} with every model; a newer call makes older answers void. */
+  async function show(d) {
+    if (!d) return;
+    const mine = ++token;
+    setSrc(thumb, d.src, `the digit being scored: ${d.caption}`);
+    caption.textContent = `For ${d.caption}: how probable each model finds it.`;
+    delete container.dataset.done;
+    for (const r of rows) {
+      reset(r);
+      if (r.guessApart) toApart(r);
+      else toTable(r);
+    }
+    const answers = new Map();
+    // the class a bound is computed for, when the server wants one: the digit's own, else the class an
+    // exact conditional model finds most probable (Bayes' rule), else 0
+    let foundBest;
+    const bestClass = new Promise((resolve) => { foundBest = resolve; });
+    const exactConditional = rows.some((r) => isExactConditional(r.model));
+    const hint = () => (Number.isInteger(d.label) ? Promise.resolve(d.label) : exactConditional ? bestClass : Promise.resolve(0));
+    await Promise.all(rows.map(async (r) => {
+      let out;
+      try {
+        out = await score(r.model, d.image, hint);
+        if (isExactConditional(r.model)) foundBest(out.best ?? 0);
+      } catch (err) {
+        if (isExactConditional(r.model)) foundBest(0);
+        if (mine === token) failed(r, err);
+        return;
+      }
+      if (mine !== token) return;
+      const isApart = out.data ? out.data !== "8-bit" : r.guessApart;
+      if (isApart && !r.apartText) toApart(r);
+      if (!isApart && r.apartText) toTable(r);
+      answers.set(r, out);
+      const table = [...answers].filter(([a]) => !a.apartText);
+      const max = Math.max(1e-9, ...table.map(([, o]) => o.bits_per_dim)) * 1.05;
+      for (const [a, o] of answers) {
+        if (a.apartText) fillApart(a, o);
+        else fillRow(a, o, max);
+      }
+    }));
+    if (mine === token) container.dataset.done = d.caption;
+  }
+
+  return { show };
+}

@@ -40,6 +40,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--stop-after-epoch", type=int, default=0,
+                   help="end the run after this epoch, checkpoint written; rerun (even with another --epochs) to go on")
     p.add_argument("--latent-dim", type=int, default=16)
     p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--width", type=int, default=32, help="VAE: channels of the first conv layer (doubled after)")

@@ -45,6 +45,8 @@ class FitConfig:
     log_every: int = 10  # record the step's losses every this many steps (for loss charts)
     film_every: int = 0  # every this many epochs, keep 64 fixed-seed samples (the training film strip)
     film_every_steps: int = 0  # also every this many steps within an epoch: for a story told inside one epoch
+    stop_after: int = 0  # end this run after this epoch (0: at `epochs`); the schedule still spans `epochs`, so a
+    # later run with another --epochs resumes it on a re-planned schedule (how a long run is shortened half-way)
 
 
 @dataclass
@@ -100,7 +102,7 @@ def _start_or_resume(model, optimizers, cfg: FitConfig, state_path: Path) -> dic
     if not state_path.exists():
         return meta
     saved = load_training_state(state_path, model, optimizers)
-    if {**asdict(cfg), **saved["fit"], "epochs": cfg.epochs} != asdict(cfg):
+    if {**asdict(cfg), **saved["fit"], "epochs": cfg.epochs, "stop_after": cfg.stop_after} != asdict(cfg):
         raise SystemExit(f"{state_path} was made with {saved['fit']}; delete it to start afresh")
     for opt in optimizers:  # states from before initial_lr was recorded
         for group in opt.param_groups:
@@ -176,7 +178,7 @@ def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
         if (i + 1) % cfg.film_every_steps == 0 and i + 1 < n:  # the epoch's end has its own frame
             film = _add_film_frame(model, cfg, film, film_path, meta, round(meta["epoch"] + (i + 1) / n, 4))
 
-    for epoch in range(meta["epoch"], cfg.epochs):
+    for epoch in range(meta["epoch"], min(cfg.epochs, cfg.stop_after or cfg.epochs)):
         start = time.perf_counter()
         train_logs = _train_epoch(model, optimizers, cfg, epoch, meta, augment,
                                   film_within_epoch if filming and cfg.film_every_steps else None)
@@ -220,7 +222,7 @@ def save_trained(args, model: torch.nn.Module, card: dict, result: FitResult) ->
 def fit_config(args) -> FitConfig:
     return FitConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                      grad_clip=args.grad_clip, film_every=args.film_every,
-                     film_every_steps=args.film_every_steps, log_every=args.log_every)
+                     film_every_steps=args.film_every_steps, log_every=args.log_every, stop_after=args.stop_after_epoch)
 
 
 def start_from(args, model: torch.nn.Module) -> None:

@@ -81,6 +81,22 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
         assert torch.allclose(a, b, atol=1e-6)
 
 
+def test_a_run_stopped_after_an_epoch_goes_on_along_the_same_schedule(tmp_path):
+    """stop_after ends a run early without re-planning its learning rate: stopping after epoch 1 of 2 and
+    rerunning equals 2 epochs straight, and a rerun with more epochs is accepted (a new schedule)."""
+    cfg = FitConfig(epochs=2, batch_size=512, lr=1e-3, seed=3)
+    torch.manual_seed(0)
+    straight = VAE(TINY)
+    fit(straight, cfg, tmp_path / "straight.safetensors")
+    torch.manual_seed(0)
+    stopped = VAE(TINY)
+    assert len(fit(stopped, FitConfig(**{**asdict(cfg), "stop_after": 1}), tmp_path / "s.safetensors").history) == 1
+    result = fit(stopped, cfg, tmp_path / "s.safetensors")
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    for a, b in zip(straight.state_dict().values(), stopped.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
 def test_the_training_film_survives_an_interruption(tmp_path):
     """Frame 0 is the untrained model; a resumed run appends to the film instead of restarting it."""
     cfg = FitConfig(epochs=1, batch_size=1024, seed=1, film_every=1)

@@ -3,8 +3,8 @@
     .venv/bin/genlab serve --port 8765 &
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
-Writes home, vae, diffusion and gan.png, one picture per section of each explorer, and shortcuts.png,
-at 1280 x 800; then each page in presentation mode at 1920 x 1080 (<page>-present.png).
+Writes home, vae, diffusion, gan, flow and pixelcnn.png, one picture per section of each explorer, and
+shortcuts.png, at 1280 x 800; then each page in presentation mode at 1920 x 1080 (<page>-present.png).
 Not a test (pytest does not collect it). Uses the system Chromium.
 """
 
@@ -17,7 +17,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.browser.helpers import PNG as DATA
-from tests.browser.helpers import draw
+from tests.browser.helpers import SEVEN, draw
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MAX_BYTES = 300_000
@@ -80,11 +80,53 @@ def diffusion(page: Page, base: str) -> None:
     sections(page, "diffusion", ["reverse", "compare", "inpaint", "invert", "training"], wait=6)
 
 
+def flow(page: Page, base: str) -> None:
+    overview(page, f"{base}/flow?seed=7", "flow.png")
+    page.goto(f"{base}/flow?seed=7&di=3&sec=layers")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    sections(page, "flow", ["layers", "roundtrip", "interp"], wait=4)
+    page.evaluate("document.getElementById('likelihood').scrollIntoView()")
+    expect(page.locator("#lik-panel[data-done]")).to_be_attached(timeout=120_000)
+    expect(page.locator("#likelihood[data-typical=done]")).to_be_attached()
+    time.sleep(1)
+    save(page.locator("#likelihood").screenshot(), "flow-likelihood.png")
+
+
+def pixelcnn(page: Page, base: str) -> None:
+    """The stream paused mid-digit, then completion, the heat map of a drawing and the likelihood panel."""
+    page.goto(f"{base}/pixelcnn?seed=7&class=3")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    page.evaluate("document.querySelectorAll('.toolbar').forEach((t) => { t.style.position = 'static'; })")
+    for _ in range(600):  # pause on the stroke, where the distribution is interesting
+        if int(page.locator("#stream-canvas").get_attribute("data-filled") or 0) >= 400:
+            break
+        time.sleep(0.1)
+    page.keyboard.press(" ")
+    time.sleep(0.5)
+    save(page.screenshot(), "pixelcnn.png")
+    save(page.locator("#stream").screenshot(), "pixelcnn-stream.png")
+    page.evaluate("document.getElementById('complete').scrollIntoView()")
+    expect(page.locator("#complete-pics .completions .cut").first).to_be_attached(timeout=60_000)
+    time.sleep(1)
+    save(page.locator("#complete").screenshot(), "pixelcnn-complete.png")
+    draw(page, SEVEN, pad="#pc-src-pad")
+    page.evaluate("document.getElementById('heatmap').scrollIntoView()")
+    expect(page.locator(".heat-col[data-which=draw] .posterior svg")).to_be_attached(timeout=60_000)
+    time.sleep(1)
+    save(page.locator("#heatmap").screenshot(), "pixelcnn-heatmap.png")
+    page.evaluate("document.getElementById('likelihood').scrollIntoView()")
+    expect(page.locator("#lik-panel[data-done='your drawing']")).to_be_attached(timeout=120_000)
+    time.sleep(1)
+    save(page.locator("#likelihood").screenshot(), "pixelcnn-likelihood.png")
+
+
 PRESENT = {  # page: (link, what shows once it is drawn)
     "home": ("/", "[data-family=vae] .sample-strip img[src^='data:image/png']"),
     "vae": ("/vae?model=vae-mnist&seed=7&cell=3", "#sample-grid[src^='data:image/png']"),
     "gan": ("/gan?model=dcgan-mnist&seed=7&cell=3", "#sample-grid[src^='data:image/png']"),
     "diffusion": ("/diffusion?model=ddpm-mnist&seed=7", "#forward img[src^='data:image/png']"),
+    "flow": ("/flow?seed=7", "#sample-grid[src^='data:image/png']"),
+    "pixelcnn": ("/pixelcnn?seed=7&class=3", "#stream[data-state=done]"),  # the whole digit, at 100 pixels/s
 }
 
 
@@ -94,7 +136,7 @@ def presentation(browser, base: str) -> None:
     page.set_default_timeout(30_000)
     for name, (link, ready) in PRESENT.items():
         page.goto(f"{base}{link}{'&' if '?' in link else '?'}present=1")
-        expect(page.locator(ready).first).to_be_attached()
+        expect(page.locator(ready).first).to_be_attached(timeout=60_000)
         time.sleep(2)
         save(page.screenshot(), f"{name}-present.png")
     page.close()
@@ -125,6 +167,8 @@ def main(base: str) -> None:
 
         gan(page, base)
         diffusion(page, base)
+        flow(page, base)
+        pixelcnn(page, base)
         presentation(browser, base)
         browser.close()
 

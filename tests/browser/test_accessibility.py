@@ -15,6 +15,8 @@ READY = {
     "/vae": "body[data-ready=true] #sample-grid[src^='data:image/png']",
     "/gan": "body[data-ready=true] #sample-grid[src^='data:image/png']",
     "/diffusion": "body[data-ready=true] #forward img[src^='data:image/png']",
+    "/flow": "body[data-ready=true] #sample-grid[src^='data:image/png']",
+    "/pixelcnn": "body[data-ready=true] #stream[data-received]",
     "/docs": ".swagger-ui .opblock-summary-control",
 }
 

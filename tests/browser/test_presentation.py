@@ -6,12 +6,13 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import PNG, query
 
-PAGES = ["/", "/vae", "/gan", "/diffusion"]
+PAGES = ["/", "/vae", "/gan", "/diffusion", "/flow", "/pixelcnn"]
+EXPLORERS = ("/vae", "/gan", "/diffusion", "/flow", "/pixelcnn")
 
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
-    if "/vae" in url or "/gan" in url or "/diffusion" in url:
+    if any(path in url for path in EXPLORERS):
         expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=30_000)
     else:
         expect(page.locator("#families .card").first).to_be_attached()

@@ -4,20 +4,23 @@
 
 export const FAMILIES = [
   {
-    key: "vae", name: "Variational autoencoder (VAE)", families: ["vae"], page: "/vae",
+    key: "vae", name: "Variational autoencoder (VAE)", families: ["vae"], page: "/vae", explorer: "VAE explorer",
+    tryFirst: ["/vae?sec=sliders", "drag the latent sliders: sixteen numbers describe a digit"],
     idea: "An encoder maps a digit x to a Gaussian q(z|x) over a small latent z; a decoder maps z back to pixels. Trained on a lower bound of log p(x).",
     likelihood: "a bound (the ELBO)", cost: "one network pass", latent: "yes: a small code z",
     likelihoodModel: "Bernoulli: each pixel an on/off probability",
     objective: "ELBO = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)): reconstruction + KL",
   },
   {
-    key: "gan", name: "Generative adversarial network (GAN)", families: ["gan"], page: "/gan",
+    key: "gan", name: "Generative adversarial network (GAN)", families: ["gan"], page: "/gan", explorer: "GAN explorer",
+    tryFirst: ["/gan?sec=collapse", "see a GAN collapse onto one image"],
     idea: "A generator turns noise into images while a discriminator learns to tell them from real digits; each trains against the other.",
     likelihood: "none", cost: "one network pass", latent: "yes: the noise z (no encoder to find it)",
     objective: "min-max game: min_G max_D E[log D(x)] + E[log(1 − D(G(z)))]",
   },
   {
-    key: "diffusion", name: "Diffusion model", families: ["diffusion"], page: "/diffusion",
+    key: "diffusion", name: "Diffusion model", families: ["diffusion"], page: "/diffusion", explorer: "Diffusion explorer",
+    tryFirst: ["/diffusion?sec=reverse", "watch noise become a digit, step by step"],
     idea: "Gaussian noise is added to digits step by step; a network learns to predict that noise, so sampling denoises pure noise one step at a time.",
     likelihood: "a bound (variational); exact through the probability-flow ODE", cost: "10–1000 network passes (one per denoising step)",
     latent: "x_T, as large as the image; DDIM inversion finds it for a digit",
@@ -25,15 +28,20 @@ export const FAMILIES = [
     objective: "noise-prediction MSE: ‖ε − ε_θ(x_t, t)‖² (a reweighted ELBO)",
   },
   {
-    key: "flow", name: "Normalizing flow", families: ["flow"], page: null,
+    key: "flow", name: "Normalizing flow", families: ["flow"], page: "/flow", explorer: "flow explorer",
+    tryFirst: ["/flow?sec=layers", "follow a digit through every layer to z, and add up its exact log p(x)"],
     idea: "An invertible network maps digits to Gaussian noise and back, so the density of any digit can be computed exactly.",
     likelihood: "exact", cost: "one network pass (the inverse)", latent: "yes (same size as x)",
+    likelihoodModel: "256-level pixels (uniformly dequantized)",
     objective: "exact NLL via change of variables: −log p(z) − log|det ∂f/∂x|",
   },
   {
-    key: "autoregressive", name: "Autoregressive (PixelCNN)", families: ["autoregressive", "pixelcnn"], page: null,
+    key: "autoregressive", name: "Autoregressive (PixelCNN)", families: ["autoregressive", "pixelcnn"], page: "/pixelcnn",
+    explorer: "PixelCNN explorer",
+    tryFirst: ["/pixelcnn?sec=stream", "watch a digit being written pixel by pixel, with each pixel's 256-level distribution"],
     idea: "Predicts each pixel from the pixels above and to its left; an image's probability is the product of those conditionals.",
     likelihood: "exact", cost: "784 network passes (one per pixel)", latent: "no",
+    likelihoodModel: "256-level pixels (a distribution over the levels of each pixel)",
     objective: "exact NLL via the chain rule: −Σ_i log p(x_i | x_<i)",
   },
   {
@@ -61,6 +69,11 @@ export const CAPABILITIES = {
   invert: "map a digit back to its noise",
   discriminate: "ask the discriminator about any image",
   film: "replay its training",
+  invertible: "map a digit to its code z and back, exactly",
+  layer_view: "follow a digit through every layer",
+  complete: "complete a digit from its top rows",
+  pixel_stream: "watch sampling pixel by pixel",
+  pixel_log_prob: "see which pixels surprise it",
 };
 
 /** The family card a model belongs to (null for non-generative ones such as the metric classifier). */

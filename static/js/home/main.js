@@ -33,7 +33,7 @@ function measured(model, family) {
   if (m.heldout_iwae64_nats !== undefined) {
     figures.push(`likelihood: −log p(x) ≤ ${(-m.heldout_iwae64_nats).toFixed(1)} nats per held-out digit (${kind}, importance-weighted; ${family.likelihoodModel})`);
   } else if (m.heldout_bits_per_dim !== undefined) {
-    figures.push(`likelihood: −log p(x) ≤ ${m.heldout_bits_per_dim.toFixed(2)} bits per pixel on held-out digits (${kind}; ${family.likelihoodModel})`);
+    figures.push(`likelihood: −log p(x) ${kind === "exact" ? "=" : "≤"} ${m.heldout_bits_per_dim.toFixed(2)} bits per pixel on held-out digits (${kind}; ${family.likelihoodModel})`);
   }
   return figures.length ? el("ul", { class: "measured", "aria-label": "measured on 1,000 samples" },
     figures.map((f) => el("li", {}, f))) : null;
@@ -99,8 +99,12 @@ function familyCard(family, models, preferred) {
   } else {
     card.append(el("ul", { class: "model-list" }, models.map((m) => modelRow(m, family, () => {}))));
   }
+  if (family.tryFirst) {
+    const [href, text] = family.tryFirst;
+    card.append(el("p", { class: "try" }, el("strong", {}, "Try first: "), el("a", { href }, text), "."));
+  }
   if (family.page) {
-    card.append(el("p", {}, el("a", { class: "button primary", href: family.page }, `Open the ${family.key.toUpperCase()} explorer →`)));
+    card.append(el("p", {}, el("a", { class: "button primary", href: family.page }, `Open the ${family.explorer || family.key.toUpperCase()} →`)));
   }
   return card;
 }

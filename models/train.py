@@ -2,6 +2,8 @@
 models/training.py; the recipes live beside their models)."""
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 import torch
@@ -70,7 +72,13 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--timesteps", type=int, default=1000)
     p.add_argument("--out", default="checkpoints", help="where the checkpoint and card go")
     p.add_argument("--runs", default="runs", help="where resumable training state goes")
-    p.set_defaults(handler=lambda args: RECIPES[args.family](args))
+    p.set_defaults(handler=_run_recipe)
+
+
+def _run_recipe(args) -> None:
+    """Train; the card records the command line that did it, so a card says how to reproduce itself."""
+    args.command = shlex.join(["genlab", *sys.argv[1:]])
+    RECIPES[args.family](args)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -205,7 +205,8 @@ def make_card(args, family: str, config: dict, result: FitResult, description: s
         "id": args.id, "family": family, "title": args.title or args.id,
         "description": description + (f" {args.note}" if args.note else ""),
         "config": config, "data": DATA_CARD,
-        "training": {**asdict(fit_config(args)), "steps": result.steps, "seconds": round(result.seconds, 1),
+        "training": {**({"command": args.command} if getattr(args, "command", None) else {}),
+                     **asdict(fit_config(args)), "steps": result.steps, "seconds": round(result.seconds, 1),
                      "history": result.history, "steps_log": result.steps_log, "film_epochs": result.film_epochs},
         "metrics": {}, "code_version": code_version(),
     }

@@ -34,3 +34,15 @@ def test_the_train_command_passes_its_filming_and_logging_rates_to_the_loop():
     cfg = fit_config(args)
     assert (cfg.film_every, cfg.film_every_steps, cfg.log_every) == (1, 10, 1)
     assert fit_config(parser.parse_args(["train", "gan", "--id", "x"])).log_every == 10
+
+
+def test_a_trained_card_records_the_command_that_made_it(tmp_path, monkeypatch):
+    """`genlab train ...` writes its own command line into the card (training.command): the card says how
+    to reproduce it. One epoch of a tiny VAE."""
+    from models.checkpoint import read_card
+    from models.train import main
+    argv = ["train", "vae", "--id", "cmd-vae", "--epochs", "1", "--batch-size", "512", "--latent-dim", "2",
+            "--width", "4", "--hidden", "8", "--out", str(tmp_path), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr("sys.argv", ["genlab", *argv])
+    main(argv)
+    assert read_card(tmp_path / "cmd-vae.json")["training"]["command"] == "genlab " + " ".join(argv)

@@ -51,6 +51,12 @@ def eight_gaussians(n: int, g: torch.Generator) -> torch.Tensor:
     return centres + 0.1 * torch.randn(n, 2, generator=g)
 
 
+def twenty_five_gaussians(n: int, g: torch.Generator) -> torch.Tensor:
+    """25 Gaussians on the 5x5 grid {-2, -1, 0, 1, 2}^2: many small modes, the harder collapse test."""
+    centres = TOY_MODES["25gaussians"][torch.randint(0, 25, (n,), generator=g)]
+    return centres + 0.05 * torch.randn(n, 2, generator=g)
+
+
 def two_moons(n: int, g: torch.Generator) -> torch.Tensor:
     """Two interleaved half circles."""
     t = torch.rand(n, generator=g) * math.pi
@@ -85,8 +91,35 @@ def concentric_rings(n: int, g: torch.Generator) -> torch.Tensor:
     return points + 0.04 * torch.randn(n, 2, generator=g)
 
 
+def drawn_distribution(points, jitter: float = 0.05) -> Callable[[int, torch.Generator], torch.Tensor]:
+    """A distribution a user drew: pick one of the given points uniformly, add N(0, jitter^2) noise.
+
+    `points` is anything torch.as_tensor turns into (M, 2); it is copied, so the caller may reuse its list."""
+    anchors = torch.as_tensor(points, dtype=torch.float32).clone()
+    if anchors.ndim != 2 or anchors.shape[1] != 2 or len(anchors) == 0 or not torch.isfinite(anchors).all():
+        raise ValueError(f"points: expected a non-empty list of finite [x, y] pairs, got shape {tuple(anchors.shape)}")
+
+    def sample(n: int, g: torch.Generator) -> torch.Tensor:
+        return anchors[torch.randint(0, len(anchors), (n,), generator=g)] + jitter * torch.randn(n, 2, generator=g)
+
+    return sample
+
+
+def _ring(k: int, radius: float) -> torch.Tensor:
+    angle = torch.arange(k) * (2 * math.pi / k)
+    return radius * torch.stack([angle.cos(), angle.sin()], dim=1)  # (k, 2)
+
+
+# Where the toys with discrete modes put their modes, and each mode's standard deviation (for mode coverage).
+TOY_MODES: dict[str, torch.Tensor] = {
+    "8gaussians": _ring(8, 2.0),
+    "25gaussians": torch.cartesian_prod(torch.arange(-2.0, 3.0), torch.arange(-2.0, 3.0)),  # (25, 2)
+}
+TOY_MODE_STD = {"8gaussians": 0.1, "25gaussians": 0.05}
+
 TOY_DISTRIBUTIONS: dict[str, Callable[[int, torch.Generator], torch.Tensor]] = {
     "8gaussians": eight_gaussians,
+    "25gaussians": twenty_five_gaussians,
     "moons": two_moons,
     "spiral": spiral,
     "checkerboard": checkerboard,

@@ -1,4 +1,4 @@
-"""The `genlab` command: serve, train, evaluate, bench."""
+"""The `genlab` command: serve, train, evaluate, bench, lab."""
 
 import argparse
 import importlib.metadata
@@ -35,6 +35,15 @@ HELP = {
                "pixel-by-pixel sampling: ms per pixel, images/s, against re-running the network per pixel."),
               ["genlab bench sample --model vae-mnist --n 64", "genlab bench diffusion", "genlab bench pixelcnn --repeats 3",
                "genlab bench abuse --seconds 30"]),
+    "lab": (("Run a live-lab training session without a browser: a small model (gan, vae, flow, diffusion) trained on "
+             "a 2-D toy, from a preset or the defaults, printing one JSON line per frame: step, losses, mode_coverage "
+             "(the share of the toy's modes covered; null for toys without discrete modes) and mmd against the data. "
+             "The same --seed and options print the same lines."),
+            ["genlab lab run --family gan --data 8gaussians --preset mode-collapse",
+             "genlab lab run --family gan --data 8gaussians --preset fix-mode-collapse --frame-every 100",
+             "genlab lab run --family vae --data moons --preset posterior-collapse --steps 500 --seed 3",
+             "genlab lab run --family diffusion --data spiral --set timesteps=50 --set schedule=cosine",
+             "genlab lab run --family flow --data rings --full | head -1   # a whole frame, grids and all"]),
 }
 
 
@@ -123,6 +132,7 @@ def _add_fit_prior_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from models.train import add_train_parser
     from server.bench import add_bench_parser
+    from server.lab_cli import add_lab_parser
 
     parser = argparse.ArgumentParser(
         prog="genlab", description="genlab: see how generative models work (VAEs, GANs, diffusion on MNIST digits).",
@@ -139,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate_parser(sub)
     _add_fit_prior_parser(sub)
     add_bench_parser(sub)
+    add_lab_parser(sub, *HELP["lab"])
     for name, (description, examples) in HELP.items():
         command = sub.choices[name]
         command.description = textwrap.fill(description, 79)

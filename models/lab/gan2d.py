@@ -1,0 +1,107 @@
+"""A GAN on 2-D points (Goodfellow et al. 2014): an MLP generator z -> x and an MLP discriminator x -> score.
+
+Losses: minimax (the original min-max game, which saturates when D wins), non-saturating (G maximises
+log D(G(z)), Goodfellow 2014 sec. 3), WGAN-GP (a critic with a gradient penalty, Gulrajani et al. 2017) and
+hinge (Lim & Ye 2017, Miyato et al. 2018). d_steps : g_steps is the D:G update ratio the lab lets you skew."""
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+
+from models.lab.grid import View, rounded
+from models.lab.nets import mlp
+from models.lab.params import Choice, Range, Spec
+
+LOSSES = ("minimax", "nonsaturating", "wgan-gp", "hinge")
+
+
+def _d_bce(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-real).mean() + F.softplus(fake).mean()  # -log D(x) - log(1 - D(G(z)))
+
+
+def _d_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+
+
+def _d_wasserstein(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return fake.mean() - real.mean()  # minus the critic's estimate of W(p_data, p_G)
+
+
+D_LOSS = {"minimax": _d_bce, "nonsaturating": _d_bce, "wgan-gp": _d_wasserstein, "hinge": _d_hinge}
+G_LOSS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "minimax": lambda fake: -F.softplus(fake).mean(),  # min log(1 - D(G(z)))
+    "nonsaturating": lambda fake: F.softplus(-fake).mean(),  # min -log D(G(z))
+    "wgan-gp": lambda fake: -fake.mean(),
+    "hinge": lambda fake: -fake.mean(),
+}
+
+
+class Gan2D:
+    PARAMS: ClassVar[dict[str, Spec]] = {
+        "loss": Choice("nonsaturating", LOSSES),
+        "lr_g": Range(1e-3, 1e-5, 0.5),
+        "lr_d": Range(1e-3, 1e-5, 0.5),
+        "d_steps": Range(1, 1, 10, integer=True),
+        "g_steps": Range(1, 1, 10, integer=True),
+        "latent_dim": Range(2, 1, 16, integer=True),
+        "gp_weight": Range(0.1, 0.0, 100.0),
+        "width": Range(64, 8, 256, integer=True),
+    }
+    REBUILD: ClassVar[set[str]] = {"latent_dim", "width"}  # changing these builds fresh networks
+    BETAS: ClassVar[tuple[float, float]] = (0.5, 0.9)  # the usual GAN Adam betas (Radford et al. 2016; Gulrajani et al. 2017)
+
+    def __init__(self, hp: dict, g: torch.Generator):
+        self.latent_dim = hp["latent_dim"]
+        self.generator = mlp(self.latent_dim, 2, g, width=hp["width"])
+        self.discriminator = mlp(2, 1, g, width=hp["width"])
+
+    def param_groups(self) -> dict:
+        return {"d": (self.discriminator.parameters(), "lr_d"), "g": (self.generator.parameters(), "lr_g")}
+
+    def _fake(self, n: int, g: torch.Generator) -> torch.Tensor:
+        return self.generator(torch.randn(n, self.latent_dim, generator=g))
+
+    def _penalty(self, real: torch.Tensor, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+        """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat (Gulrajani et al. 2017, eq. 3)."""
+        eps = torch.rand(len(real), 1, generator=g)
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        grad, = torch.autograd.grad(self.discriminator(x_hat).sum(), x_hat, create_graph=True)
+        return (grad.norm(dim=1) - 1).pow(2).mean()
+
+    def train_step(self, draw: Callable[[int], torch.Tensor], hp: dict, opts: dict, g: torch.Generator) -> dict:
+        """d_steps discriminator updates on fresh batches, then g_steps generator updates."""
+        n, loss = hp["batch_size"], hp["loss"]
+        for _ in range(hp["d_steps"]):
+            real, fake = draw(n), self._fake(n, g).detach()
+            d_loss = D_LOSS[loss](self.discriminator(real).squeeze(1), self.discriminator(fake).squeeze(1))
+            if loss == "wgan-gp":
+                d_loss = d_loss + hp["gp_weight"] * self._penalty(real, fake, g)
+            opts["d"].zero_grad(set_to_none=True)
+            d_loss.backward()
+            opts["d"].step()
+        for _ in range(hp["g_steps"]):
+            g_loss = G_LOSS[loss](self.discriminator(self._fake(n, g)).squeeze(1))
+            opts["g"].zero_grad(set_to_none=True)
+            g_loss.backward()
+            opts["g"].step()
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
+
+    @torch.no_grad()
+    def sample(self, n: int, hp: dict, g: torch.Generator) -> torch.Tensor:
+        return self._fake(n, g)
+
+    @torch.no_grad()
+    def extras(self, view: View, hp: dict, g: torch.Generator, data: torch.Tensor) -> dict:
+        """D's surface on the grid (p(real) for the BCE losses, the raw score otherwise) and G's map of a z grid."""
+        score = self.discriminator(view.points()).squeeze(1)
+        bce = hp["loss"] in ("minimax", "nonsaturating")
+        k = 12
+        z = torch.zeros(k * k, self.latent_dim)
+        z[:, : min(2, self.latent_dim)] = View(-2.5, 2.5).points(k)[:, : min(2, self.latent_dim)]
+        return {
+            "decision": rounded(view.as_rows(torch.sigmoid(score) if bce else score)),
+            "decision_kind": "p(real)" if bce else "critic score (higher = more real)",
+            "z_grid": rounded(View(-2.5, 2.5).as_rows(self.generator(z), k)),  # [row][col] -> G(z) for z in [-2.5, 2.5]^2
+        }

@@ -1,0 +1,78 @@
+"""A beta-VAE on 2-D points (Kingma & Welling 2014; Higgins et al. 2017): MLP encoder q(z|x), MLP decoder p(x|z).
+
+The decoder is Gaussian with a fixed standard deviation OBS_STD, so the loss is
+||x - mu_theta(z)||^2 / (2 OBS_STD^2) + beta * KL(q(z|x) || N(0, I)) per point (the negative ELBO up to a
+constant when beta = 1). Raise beta far enough and the KL term wins: q(z|x) becomes the prior for every
+x, the decoder ignores z and outputs the data mean (posterior collapse) -- the frame's kl_per_dim shows it."""
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import torch
+
+from models.lab.grid import View, rounded
+from models.lab.nets import mlp
+from models.lab.params import Range, Spec
+
+OBS_STD = 0.1
+
+
+class Vae2D:
+    PARAMS: ClassVar[dict[str, Spec]] = {
+        "lr": Range(2e-3, 1e-5, 1.0),
+        "beta": Range(1.0, 0.0, 1000.0),
+        "latent_dim": Range(2, 1, 16, integer=True),
+        "width": Range(64, 8, 256, integer=True),
+    }
+    REBUILD: ClassVar[set[str]] = {"latent_dim", "width"}
+    BETAS: ClassVar[tuple[float, float]] = (0.9, 0.999)
+
+    def __init__(self, hp: dict, g: torch.Generator):
+        self.latent_dim = hp["latent_dim"]
+        self.encoder = mlp(2, 2 * self.latent_dim, g, width=hp["width"])  # -> (mu, log sigma^2)
+        self.decoder = mlp(self.latent_dim, 2, g, width=hp["width"])
+
+    def param_groups(self) -> dict:
+        return {"net": ([*self.encoder.parameters(), *self.decoder.parameters()], "lr")}
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar.clamp(-12, 6)
+
+    def train_step(self, draw: Callable[[int], torch.Tensor], hp: dict, opts: dict, g: torch.Generator) -> dict:
+        """One step on the beta-weighted negative ELBO, with the reparameterisation z = mu + sigma * eps."""
+        x = draw(hp["batch_size"])
+        mu, logvar = self.encode(x)
+        z = mu + (0.5 * logvar).exp() * torch.randn(mu.shape, generator=g)
+        recon = (self.decoder(z) - x).pow(2).sum(1).mean() / (2 * OBS_STD ** 2)
+        kl = _kl(mu, logvar).sum(1).mean()
+        loss = recon + hp["beta"] * kl
+        opts["net"].zero_grad(set_to_none=True)
+        loss.backward()
+        opts["net"].step()
+        return {"loss": loss.item(), "recon": recon.item(), "kl": kl.item()}
+
+    @torch.no_grad()
+    def sample(self, n: int, hp: dict, g: torch.Generator) -> torch.Tensor:
+        """x = mu_theta(z) + OBS_STD * noise, z ~ N(0, I): samples of the model's p(x), decoder noise included."""
+        z = torch.randn(n, self.latent_dim, generator=g)
+        return self.decoder(z) + OBS_STD * torch.randn(n, 2, generator=g)
+
+    @torch.no_grad()
+    def extras(self, view: View, hp: dict, g: torch.Generator, data: torch.Tensor) -> dict:
+        """Encoder means of data points (first two latent axes), the decoded 12x12 latent grid, KL per latent axis."""
+        mu, logvar = self.encode(data)
+        k = 12
+        z = torch.zeros(k * k, self.latent_dim)
+        z[:, : min(2, self.latent_dim)] = View(-2.5, 2.5).points(k)[:, : min(2, self.latent_dim)]
+        return {
+            "data": rounded(data),
+            "encoder_means": rounded(mu[:, :2]),  # row i encodes data[i]
+            "decoded_grid": rounded(View(-2.5, 2.5).as_rows(self.decoder(z), k)),
+            "kl_per_dim": rounded(_kl(mu, logvar).mean(0)),  # ~0 for every axis = posterior collapse
+        }
+
+
+def _kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, sigma^2) || N(0, 1)) per axis (Kingma & Welling 2014, appendix B)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)

@@ -4,6 +4,7 @@ The schedules and the Gaussian posterior algebra are genlab's own (models/diffus
 new: an MLP on (x_t, t/T), so changing T or the schedule mid-run needs no new weights. Samples come from
 DDPM's ancestral sampler over all T steps, without the image sampler's clipping to [-1, 1]."""
 
+from collections import deque
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -60,10 +61,7 @@ class Diffusion2D:
             yield x
 
     def sample(self, n: int, hp: dict, g: torch.Generator) -> torch.Tensor:
-        x_t = torch.randn(n, 2, generator=g)
-        for x_t in self._reverse(x_t, hp, g):  # noqa: B020 -- keep the last step, x_0
-            pass
-        return x_t
+        return deque(self._reverse(torch.randn(n, 2, generator=g), hp, g), maxlen=1)[0]  # the last step: x_0
 
     @torch.no_grad()
     def extras(self, view: View, hp: dict, g: torch.Generator, data: torch.Tensor) -> dict:

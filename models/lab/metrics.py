@@ -17,7 +17,8 @@ def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, std: float) -> f
     distance = torch.cdist(samples, centres)  # (n, K)
     nearest, mode = distance.min(dim=1)
     counts = torch.bincount(mode[nearest <= MODE_RADIUS * std], minlength=len(centres))
-    return (counts >= FAIR_SHARE * len(samples) / len(centres)).float().mean().item()
+    covered = int((counts >= FAIR_SHARE * len(samples) / len(centres)).sum())
+    return covered / len(centres)
 
 
 def mmd(x: torch.Tensor, y: torch.Tensor, bandwidth: float = MMD_BANDWIDTH) -> float:

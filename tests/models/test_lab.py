@@ -150,7 +150,7 @@ def test_mmd_is_near_zero_for_one_distribution_and_grows_apart():
 
 # --- the presets' promises ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("seed", [0])
+@pytest.mark.parametrize("seed", [0, 1])  # seeds 0-3 checked while choosing the recipes
 def test_mode_collapse_collapses_and_fix_mode_collapse_covers_the_modes(seed):
     collapsed = Session("gan", "8gaussians", seed=seed, preset="mode-collapse").step(PRESETS["mode-collapse"].steps)
     assert collapsed["metrics"]["mode_coverage"] < 0.5

@@ -12,7 +12,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from models.lab.grid import View, rounded
+from models.lab.grid import LATENT_VIEW, View, rounded
 from models.lab.nets import mlp
 from models.lab.params import Range, Spec
 
@@ -86,5 +86,5 @@ class Flow2D:
         k = 16
         return {
             "density": rounded(view.as_rows(self.log_prob(view.points()).exp())),
-            "warped_grid": rounded(View(-2.5, 2.5).as_rows(self._generate(View(-2.5, 2.5).points(k)), k)),
+            "warped_grid": rounded(LATENT_VIEW.as_rows(self._generate(LATENT_VIEW.points(k)), k)),
         }

@@ -10,7 +10,7 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 
-from models.lab.grid import View, rounded
+from models.lab.grid import LATENT_VIEW, View, latent_grid, rounded
 from models.lab.nets import mlp
 from models.lab.params import Choice, Range, Spec
 
@@ -97,11 +97,8 @@ class Gan2D:
         """D's surface on the grid (p(real) for the BCE losses, the raw score otherwise) and G's map of a z grid."""
         score = self.discriminator(view.points()).squeeze(1)
         bce = hp["loss"] in ("minimax", "nonsaturating")
-        k = 12
-        z = torch.zeros(k * k, self.latent_dim)
-        z[:, : min(2, self.latent_dim)] = View(-2.5, 2.5).points(k)[:, : min(2, self.latent_dim)]
         return {
             "decision": rounded(view.as_rows(torch.sigmoid(score) if bce else score)),
             "decision_kind": "p(real)" if bce else "critic score (higher = more real)",
-            "z_grid": rounded(View(-2.5, 2.5).as_rows(self.generator(z), k)),  # [row][col] -> G(z) for z in [-2.5, 2.5]^2
+            "z_grid": rounded(LATENT_VIEW.as_rows(self.generator(latent_grid(self.latent_dim)), 12)),  # [row][col] -> G(z)
         }

@@ -29,6 +29,17 @@ class View:
         return {"low": self.low, "high": self.high, "size": self.size}
 
 
+LATENT_VIEW = View(-2.5, 2.5)  # where latent grids are laid out: +-2.5 standard deviations of N(0, I)
+
+
+def latent_grid(latent_dim: int, k: int = 12) -> torch.Tensor:
+    """(k*k, latent_dim): a k x k grid over LATENT_VIEW in the first two latent axes, the others at 0."""
+    z = torch.zeros(k * k, latent_dim)
+    used = min(2, latent_dim)
+    z[:, :used] = LATENT_VIEW.points(k)[:, :used]
+    return z
+
+
 def view_of(data: torch.Tensor, margin: float = 0.5, at_least: float = 3.0) -> View:
     """A window holding the data with a margin; never smaller than [-at_least, at_least]^2, so toys share one."""
     reach = max(at_least, data.abs().max().item() + margin)

@@ -40,12 +40,14 @@ class Session:
     def __init__(self, family: str, data: str = "8gaussians", seed: int = 0, preset: str | None = None,
                  points=None, **hp):
         """`data` names a toy of models.data, or is "drawn" with `points` (M x [x, y]); `hp` overrides the preset's."""
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+            raise ValueError(f"seed: expected an integer in [0, 2**32 - 1], got {seed!r}")
         if family not in FAMILIES:
             raise ValueError(f"family: {family!r} is not one of {sorted(FAMILIES)}")
         if preset is not None and (preset not in PRESETS or family not in PRESETS[preset].families):
             fitting = sorted(name for name, p in PRESETS.items() if family in p.families)
             raise ValueError(f"preset: {preset!r} is not a preset for {family}; choose from {fitting}")
-        self.family, self.data, self.seed, self.preset = family, data, int(seed), preset
+        self.family, self.data, self.seed, self.preset = family, data, seed, preset
         self._draw_data = _data_sampler(data, points)
         self._kind = FAMILIES[family]
         self.specs = {**COMMON, **self._kind.PARAMS}

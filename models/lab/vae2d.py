@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import torch
 
-from models.lab.grid import View, rounded
+from models.lab.grid import LATENT_VIEW, View, latent_grid, rounded
 from models.lab.nets import mlp
 from models.lab.params import Range, Spec
 
@@ -62,13 +62,10 @@ class Vae2D:
     def extras(self, view: View, hp: dict, g: torch.Generator, data: torch.Tensor) -> dict:
         """Encoder means of data points (first two latent axes), the decoded 12x12 latent grid, KL per latent axis."""
         mu, logvar = self.encode(data)
-        k = 12
-        z = torch.zeros(k * k, self.latent_dim)
-        z[:, : min(2, self.latent_dim)] = View(-2.5, 2.5).points(k)[:, : min(2, self.latent_dim)]
         return {
             "data": rounded(data),
             "encoder_means": rounded(mu[:, :2]),  # row i encodes data[i]
-            "decoded_grid": rounded(View(-2.5, 2.5).as_rows(self.decoder(z), k)),
+            "decoded_grid": rounded(LATENT_VIEW.as_rows(self.decoder(latent_grid(self.latent_dim)), 12)),
             "kl_per_dim": rounded(_kl(mu, logvar).mean(0)),  # ~0 for every axis = posterior collapse
         }
 

@@ -65,6 +65,8 @@ def test_creation_is_checked_too():
         Session("gan", "swissroll")
     with pytest.raises(ValueError, match="^preset.*'fix-mode-collapse'"):
         Session("gan", preset="posterior-collapse")
+    with pytest.raises(ValueError, match="^seed"):
+        Session("gan", seed=-1)
     with pytest.raises(ValueError, match="^timesteps"):
         Session("diffusion", timesteps=1)
     with pytest.raises(ValueError, match="^points"):

@@ -75,9 +75,9 @@ class CachedSampler:
                 h_in[i + 1][:, :, c + k2n] = h
         return self.net.head(h[:, :, None, None])[:, :, 0, 0]
 
-    def run(self, generator: torch.Generator, start_row: int = 0) -> Iterator[dict]:
-        """Yields, after each drawn pixel: its row, column, the (B, 256) distribution it was drawn from,
-        and the canvas so far. Rows above `start_row` are kept as given."""
+    def run(self, generator: torch.Generator, start_row: int = 0, temperature: float = 1.0) -> Iterator[dict]:
+        """Yields, after each drawn pixel: its row, column, the (B, 256) distribution it was drawn from
+        (at `temperature`), and the canvas so far. Rows above `start_row` are kept as given."""
         first = self.net.layers[0]
         # every uniform drawn up front, image by image: image i's pixels depend on its own row only, so
         # the first images of a batch of 4 are those of a batch of 1 from the same seed
@@ -89,7 +89,7 @@ class CachedSampler:
             h_in = [self.canvas.new_zeros(len(self.canvas), layer.h_conv.in_channels, self.width + layer.k // 2)
                     for layer in self.net.layers]
             for c in range(self.width):
-                probs = level_distribution(self._pixel(h_in, links, c))
+                probs = level_distribution(self._pixel(h_in, links, c), temperature)
                 value = _draw(probs, uniforms[:, r * self.width + c, None]).float() / (LEVELS - 1) * 2 - 1
                 self.canvas[:, 0, r, c] = value
                 h_in[0][:, 0, c + first.k // 2] = value

@@ -35,10 +35,13 @@ def log_prob_levels(params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return torch.logsumexp(log_probs + log_weights, dim=1)
 
 
-def level_distribution(params: torch.Tensor) -> torch.Tensor:
-    """The whole predictive distribution: (B, 3K) parameters of one pixel -> (B, 256) probabilities."""
+def level_distribution(params: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """The whole predictive distribution: (B, 3K) parameters of one pixel -> (B, 256) probabilities;
+    a temperature T < 1 sharpens it to p^(1/T), renormalised; T = 0 puts all mass on the most likely level."""
     levels = torch.linspace(-1, 1, LEVELS, device=params.device)
     b = params.shape[0]
     grid = params[:, :, None, None].expand(b, params.shape[1], 1, LEVELS)
     log_p = log_prob_levels(grid, levels.view(1, 1, 1, LEVELS).expand(b, 1, 1, LEVELS))[:, 0]
-    return F.softmax(log_p, dim=-1)  # renormalise away float rounding; the bins already sum to ~1
+    if temperature == 0:
+        return F.one_hot(log_p.argmax(-1), LEVELS).to(log_p.dtype)
+    return F.softmax(log_p / temperature, dim=-1)  # at T = 1 this only renormalises away float rounding

@@ -73,23 +73,24 @@ class PixelCNN(torch.nn.Module):
                             for y in range(self.num_classes)], dim=1)
 
     def sample_steps(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
-                     given: torch.Tensor | None = None, keep_rows: int = 0) -> Iterator[dict]:
+                     given: torch.Tensor | None = None, keep_rows: int = 0, temperature: float = 1.0) -> Iterator[dict]:
         """Pixel-by-pixel sampling (the cached sampler's events, canvas in [0, 1]); with `given` (B, 1, 28, 28
         in [0, 1]) its first `keep_rows` rows are kept and the rest are drawn (completion)."""
         device = generator.device
         labels = self._labels(labels, n, device)
         canvas = torch.zeros(n, 1, 28, 28, device=device) if given is None else to_model_scale(given)
         sampler = CachedSampler(self.net, canvas, labels)
-        for event in sampler.run(generator, start_row=keep_rows if given is not None else 0):
+        for event in sampler.run(generator, keep_rows if given is not None else 0, temperature):
             yield {**event, "canvas": to_levels(event["canvas"])}
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
-               **_) -> dict[str, torch.Tensor]:
-        """n digits; a conditional model without labels draws them uniformly."""
+               temperature: float = 1.0) -> dict[str, torch.Tensor]:
+        """n digits; a conditional model without labels draws them uniformly. Below T = 1 every pixel's
+        distribution is sharpened: fewer stray strokes, less variety."""
         if self.num_classes and labels is None:
             labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
-        *_, last = self.sample_steps(n, generator, labels)
+        *_, last = self.sample_steps(n, generator, labels, temperature=temperature)
         return {"images": last["canvas"].clone(), "labels": labels}
 
     @torch.no_grad()

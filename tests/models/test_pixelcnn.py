@@ -66,6 +66,17 @@ def test_level_distribution_is_a_distribution_and_matches_log_prob():
     assert direct.sum(1).sub(1).abs().max() < 1e-3  # the bins cover the line: no renormalisation needed
 
 
+def test_temperature_sharpens_each_pixel_and_zero_takes_the_most_likely_level():
+    params = torch.randn(3, 15)
+    p = level_distribution(params)
+    assert torch.allclose(level_distribution(params, 0.5), p ** 2 / (p ** 2).sum(1, keepdim=True), atol=1e-5)
+    assert torch.equal(level_distribution(params, 0.0).argmax(1), p.argmax(1))
+    assert torch.equal(level_distribution(params, 0.0).sum(1), torch.ones(3))
+    model = _scrambled()
+    greedy = [model.sample(1, torch.Generator().manual_seed(s), labels=torch.tensor([2]), temperature=0.0)["images"] for s in (1, 2)]
+    assert torch.equal(*greedy)  # no randomness left at T = 0
+
+
 def test_completion_keeps_the_given_rows():
     model = _scrambled()
     x, y = _digits(1)

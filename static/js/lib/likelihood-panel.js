@@ -4,7 +4,7 @@
 // figure (each pixel an on/off probability) is shown apart and never ranked with them.
 // Models that are not loaded (GET /api/models) are left out.
 
-import { ApiError, post } from "./api.js";
+import { post } from "./api.js";
 import { digit, el, setSrc } from "./images.js";
 
 /** The models the panel asks, in table order. */
@@ -16,46 +16,13 @@ export const PANEL_MODELS = [
 ];
 
 const LN2 = Math.log(2);
-const LN10 = Math.log(10);
 const PIXELS = 784;
-const CLASSES = 10;
-const bitsPerDim = (nats) => nats / (PIXELS * LN2);
-
-const isExactConditional = (m) => m.likelihood === "exact" && m.capabilities.includes("conditional");
-const needsLabel = (err) => err instanceof ApiError && err.status === 422 && /class-conditional/.test(err.message);
-
-/** log Σ exp(v), stably. */
-function logSumExp(values) {
-  const top = Math.max(...values);
-  return top + Math.log(values.reduce((s, v) => s + Math.exp(v - top), 0));
-}
 
 /**
- * −log p(x) with no class given. A server that asks a class-conditional model for a label gets one:
- * an exact model is asked for all ten, and p(x) = Σ_y p(x | y) / 10 stays exact; a bound is asked for
- * one class y (hint()), and since log p(x) ≥ log p(x | y) + log p(y), adding log 10 nats keeps it a
- * guaranteed bound on the unconditional −log p(x). Resolves to a log-prob answer ({nats, exact, ...}).
+ * −log p(x) with no class given: the server answers it for every model here, a class-conditional one
+ * through its marginal (the PixelCNN's exact Σ_y p(x | y) / 10, the DDPM's null-class bound).
  */
-async function score(model, image, hint) {
-  try {
-    return await post(model.id, "log-prob", { image, seed: 0 });
-  } catch (err) {
-    if (!needsLabel(err)) throw err;
-  }
-  if (model.likelihood === "exact") {
-    const outs = [];
-    for (let y = 0; y < CLASSES; y += 1) outs.push(await post(model.id, "log-prob", { image, label: y, seed: 0 }));
-    const nats = -(logSumExp(outs.map((o) => -o.nats)) - LN10);
-    const best = outs.reduce((b, o, y) => (o.nats < outs[b].nats ? y : b), 0);
-    return { ...outs[0], nats, bits_per_dim: bitsPerDim(nats), best,
-      method: `${outs[0].method}; p(x) = Σ_y p(x | y) / 10 over the ten classes` };
-  }
-  const y = await hint();
-  const out = await post(model.id, "log-prob", { image, label: y, seed: 0 });
-  const nats = out.nats + LN10;
-  return { ...out, nats, bits_per_dim: bitsPerDim(nats),
-    method: `${out.method}; given class ${y}, + log 10 for p(y) = 1/10 (still a bound on −log p(x))` };
-}
+const score = (model, image) => post(model.id, "log-prob", { image, seed: 0 });
 
 /** Where a model's figure goes before its answer says (`data`): the VAEs model on/off pixels. */
 const apartGuess = (model) => model.family === "vae";
@@ -181,19 +148,11 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
       else toTable(r);
     }
     const answers = new Map();
-    // the class a bound is computed for, when the server wants one: the digit's own, else the class an
-    // exact conditional model finds most probable (Bayes' rule), else 0
-    let foundBest;
-    const bestClass = new Promise((resolve) => { foundBest = resolve; });
-    const exactConditional = rows.some((r) => isExactConditional(r.model));
-    const hint = () => (Number.isInteger(d.label) ? Promise.resolve(d.label) : exactConditional ? bestClass : Promise.resolve(0));
     await Promise.all(rows.map(async (r) => {
       let out;
       try {
-        out = await score(r.model, d.image, hint);
-        if (isExactConditional(r.model)) foundBest(out.best ?? 0);
+        out = await score(r.model, d.image);
       } catch (err) {
-        if (isExactConditional(r.model)) foundBest(0);
         if (mine === token) failed(r, err);
         return;
       }

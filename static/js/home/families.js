@@ -40,7 +40,7 @@ export const FAMILIES = [
     explorer: "PixelCNN explorer",
     tryFirst: ["/pixelcnn?sec=stream", "watch a digit being written pixel by pixel, with each pixel's 256-level distribution"],
     idea: "Predicts each pixel from the pixels above and to its left; an image's probability is the product of those conditionals.",
-    likelihood: "exact", cost: "784 predictions, one per pixel (cached: ~16–60 network passes)", latent: "no",
+    likelihood: "exact", cost: "784 predictions, one per pixel (cached: ~16–70 network passes)", latent: "no",
     likelihoodModel: "256-level pixels (a distribution over the levels of each pixel)",
     objective: "exact NLL via the chain rule: −Σ_i log p(x_i | x_<i)",
   },

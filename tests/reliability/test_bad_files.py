@@ -15,7 +15,8 @@ from server.spawn import uvicorn_server
 from tests.conftest import write_tiny_checkpoints
 from tests.server.test_cards import write_broken_checkpoints
 
-GOOD = {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan", "tiny-gan-noise", "tiny-gan-unfilmed", "digit-classifier"}
+GOOD = {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan", "tiny-gan-noise", "tiny-gan-unfilmed", "tiny-flow", "tiny-pixelcnn",
+        "digit-classifier"}
 
 
 def _copy_gan(directory, model_id: str) -> None:

@@ -79,8 +79,8 @@ export function createHeatmap(ctx) {
     const cols = Object.fromEntries([...section.querySelectorAll(".heat-col")].map((c) => [c.dataset.which, c]));
     section.classList.add("busy");
     try {
-      await fill(cols.held, ctx.source.held(), mine);
-      await fill(cols.draw, ctx.source.drawing(), mine);
+      // both at once: a new stroke should not wait behind the real digit's map
+      await Promise.all([fill(cols.held, ctx.source.held(), mine), fill(cols.draw, ctx.source.drawing(), mine)]);
       if (mine === token) section.querySelector(".error").hidden = true;
     } catch (err) {
       if (mine !== token) return;

@@ -67,6 +67,10 @@ class PixelCNN(torch.nn.Module):
             return self.pixel_log_prob(x, labels).flatten(1).sum(1)
         return torch.logsumexp(self.class_log_probs(x), dim=1) - math.log(self.num_classes)
 
+    def class_posterior(self, x: torch.Tensor) -> torch.Tensor:
+        """p(y | x) by Bayes' rule with uniform classes, (B, classes): the likelihood as a classifier."""
+        return torch.softmax(self.class_log_probs(x), dim=1)
+
     def class_log_probs(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x | y) for every class y, (B, classes): Bayes' rule turns it into a classifier."""
         return torch.stack([self.log_prob(x, torch.full((len(x),), y, dtype=torch.long, device=x.device))

@@ -109,7 +109,7 @@ async def heatmap_image(model_id: str, req: HeatmapRequest, run: RunnerDep):
     classes = model.num_classes if "conditional" in model.capabilities else 0
 
     def work():
-        posterior = torch.softmax(model.module.class_log_probs(x)[0], 0) if classes else None
+        posterior = model.module.class_posterior(x)[0] if classes else None
         label = int(posterior.argmax()) if req.label is None and classes else req.label
         return {"model": model.id, "label": label,
                 "class_posterior": to_list(posterior, 6) if classes else None,

@@ -5,7 +5,7 @@
 // refused stream (422 bad settings, 503 busy), so on a failure before `start` we ask the same URL
 // once with fetch to read the `{"detail": ...}` (and honour Retry-After for a 503).
 
-import { ApiError, formatDetail } from "../lib/api.js";
+import { diagnoseStream } from "../lib/api.js";
 
 const MAX_BUSY_RETRIES = 3;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,26 +17,6 @@ export function streamUrl(modelId, settings) {
     if (value !== null && value !== undefined && value !== "") q.set(key, String(value));
   }
   return `/api/models/${encodeURIComponent(modelId)}/trajectory/stream?${q}`;
-}
-
-/** Why a stream was refused: an ApiError with the server's detail, or null when it would have run. */
-async function diagnose(url) {
-  const abort = new AbortController();
-  try {
-    const response = await fetch(url, { signal: abort.signal, headers: { Accept: "application/json" } });
-    if (response.ok) return null;
-    let message = response.statusText;
-    try {
-      message = formatDetail((await response.json()).detail) || message;
-    } catch { /* not JSON */ }
-    const error = new ApiError(response.status, `${response.status}: ${message}`, url);
-    error.retryAfter = Number(response.headers.get("Retry-After")) || 1;
-    return error;
-  } catch (err) {
-    return new ApiError(0, `network error: the server did not answer (${err.message})`, url);
-  } finally {
-    abort.abort(); // a 200 would start sampling: stop it at once
-  }
 }
 
 /**
@@ -78,7 +58,7 @@ export function openStream(url, { onStart = () => {}, onStep = () => {}, onDone 
         onError(new Error(`the stream broke off after ${frames} frame${frames === 1 ? "" : "s"} (server restarted or the connection dropped); press Run to try again`));
         return;
       }
-      const err = await diagnose(url);
+      const err = await diagnoseStream(url);
       if (closed) return;
       // busy (503), or it would run now (a slot freed meanwhile): try again, a few times
       if ((!err || err.status === 503) && attempt < MAX_BUSY_RETRIES) {

@@ -3,7 +3,7 @@
 
 import { showError } from "../lib/api.js";
 import { createControls } from "../lib/controls.js";
-import { createDigitSource } from "../lib/digit-source.js";
+import { createDigitSource, digitSourceShortcuts } from "../lib/digit-source.js";
 import { installShortcuts } from "../lib/keys.js";
 import { createLikelihoodPanel } from "../lib/likelihood-panel.js";
 import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
@@ -55,9 +55,7 @@ function shortcuts() {
     { keys: ["t", "T"], label: "temperature down / up (by 0.1)",
       run: (e) => setTemperature(ctx.temperature + (e.key === "T" ? 0.1 : -0.1)) },
     { keys: ["m"], label: "next model", run: controls.nextModel },
-    { keys: ["o"], label: "other held-out digits", run: () => ctx.source?.otherDigits() },
-    { keys: [",", "."], label: "previous / next held-out digit", run: (e) => ctx.source?.step(e.key === "," ? -1 : 1) },
-    { keys: ["c"], label: "clear the drawing", run: () => ctx.source?.clearDrawing() },
+    ...digitSourceShortcuts(() => ctx.source),
     { keys: ["l"], label: "interpolation: toggle lerp / slerp", run: () => sections.interp?.toggleMethod() },
     ...navShortcuts(nav, [
       [["g"], "sample", "the samples"],
@@ -76,8 +74,8 @@ async function main() {
   if (!listing) return;
   ctx.models = listing.models.filter((m) => m.family === "flow");
   if (!ctx.models.length) {
-    showError(null, "No normalizing flow is loaded on this server yet (GET /api/models lists none with family \"flow\"). "
-      + "flow-mnist appears once its training has written checkpoints/flow-mnist.json and the server has restarted.");
+    showError(null, "No normalizing flow is loaded on this server (GET /api/models lists none with family \"flow\"): "
+      + "its checkpoint, checkpoints/flow-mnist.json, is missing or failed to load (see /readyz).");
     return;
   }
   pickModel(ctx, listing.failed || [], DEFAULT_MODEL);

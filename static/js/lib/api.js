@@ -201,3 +201,23 @@ export function throttle(fn, ms) {
     }
   };
 }
+
+/** Why an event stream (EventSource) was refused, which EventSource itself never says: an ApiError with the server's detail, or null when it would have run. */
+export async function diagnoseStream(url) {
+  const abort = new AbortController();
+  try {
+    const response = await fetch(url, { signal: abort.signal, headers: { Accept: "application/json" } });
+    if (response.ok) return null;
+    let message = response.statusText;
+    try {
+      message = formatDetail((await response.json()).detail) || message;
+    } catch { /* not JSON */ }
+    const error = new ApiError(response.status, `${response.status}: ${message}`, url);
+    error.retryAfter = Number(response.headers.get("Retry-After")) || 1;
+    return error;
+  } catch (err) {
+    return new ApiError(0, `network error: the server did not answer (${err.message})`, url);
+  } finally {
+    abort.abort(); // a 200 would start sampling: stop it at once
+  }
+}

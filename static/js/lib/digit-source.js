@@ -152,3 +152,12 @@ export function createDigitSource(container, { idPrefix = "src", onChange = () =
     pad,
   };
 }
+
+/** The shortcuts of a page's digit source (held-out digits and the drawing), the same letters on every page. */
+export function digitSourceShortcuts(source) {
+  return [
+    { keys: ["o"], label: "other held-out digits", run: () => source()?.otherDigits() },
+    { keys: [",", "."], label: "previous / next held-out digit", run: (e) => source()?.step(e.key === "," ? -1 : 1) },
+    { keys: ["c"], label: "clear the drawing", run: () => source()?.clearDrawing() },
+  ];
+}

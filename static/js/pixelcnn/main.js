@@ -3,7 +3,7 @@
 
 import { showError } from "../lib/api.js";
 import { createControls } from "../lib/controls.js";
-import { createDigitSource } from "../lib/digit-source.js";
+import { createDigitSource, digitSourceShortcuts } from "../lib/digit-source.js";
 import { installShortcuts } from "../lib/keys.js";
 import { createLikelihoodPanel } from "../lib/likelihood-panel.js";
 import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
@@ -62,9 +62,7 @@ function shortcuts() {
     { keys: ["x"], label: "random class again", run: () => setLabel(null) },
     { keys: ["m"], label: "next model", run: controls.nextModel },
     { keys: ["p"], label: "completion: complete again", run: () => sections.complete?.refresh() },
-    { keys: ["o"], label: "other held-out digits", run: () => ctx.source?.otherDigits() },
-    { keys: [",", "."], label: "previous / next held-out digit", run: (e) => ctx.source?.step(e.key === "," ? -1 : 1) },
-    { keys: ["c"], label: "clear the drawing", run: () => ctx.source?.clearDrawing() },
+    ...digitSourceShortcuts(() => ctx.source),
     ...navShortcuts(nav, [
       [["g"], "stream", "sampling pixel by pixel"],
       [["f"], "complete", "completion (fill in)"],
@@ -81,8 +79,8 @@ async function main() {
   if (!listing) return;
   ctx.models = listing.models.filter((m) => m.family === "autoregressive");
   if (!ctx.models.length) {
-    showError(null, "No PixelCNN is loaded on this server yet (GET /api/models lists none with family \"autoregressive\"). "
-      + "pixelcnn-mnist appears once its training has written checkpoints/pixelcnn-mnist.json and the server has restarted.");
+    showError(null, "No PixelCNN is loaded on this server (GET /api/models lists none with family \"autoregressive\"): "
+      + "its checkpoint, checkpoints/pixelcnn-mnist.json, is missing or failed to load (see /readyz).");
     return;
   }
   pickModel(ctx, listing.failed || [], DEFAULT_MODEL);

@@ -4,7 +4,7 @@
 // stops the server's work. EventSource would reconnect (and start over) by itself after an error, so
 // every exit path closes it; a refused stream is asked once more with fetch to read its {"detail"}.
 
-import { ApiError, formatDetail } from "../lib/api.js";
+import { diagnoseStream } from "../lib/api.js";
 import { getNumber, getString, setState } from "../lib/urlstate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -14,26 +14,6 @@ const UNSEEN = "#2e3440"; // not sampled yet: slate, so a sampled black pixel st
 const SPEEDS = ["5", "25", "100", "0"];
 const MAX_BUSY_RETRIES = 3;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Why a stream was refused: an ApiError with the server's detail, or null when it would have run. */
-async function diagnose(url) {
-  const abort = new AbortController();
-  try {
-    const response = await fetch(url, { signal: abort.signal, headers: { Accept: "application/json" } });
-    if (response.ok) return null;
-    let message = response.statusText;
-    try {
-      message = formatDetail((await response.json()).detail) || message;
-    } catch { /* not JSON */ }
-    const error = new ApiError(response.status, `${response.status}: ${message}`, url);
-    error.retryAfter = Number(response.headers.get("Retry-After")) || 1;
-    return error;
-  } catch (err) {
-    return new ApiError(0, `network error: the server did not answer (${err.message})`, url);
-  } finally {
-    abort.abort(); // a 200 would start sampling: stop it at once
-  }
-}
 
 /** The 256-level distribution as bars (linear or log scale), the sampled level in orange. */
 function drawProbs(canvas, probs, value, log) {
@@ -271,7 +251,7 @@ export function createStream(ctx) {
         fail(new Error(`the stream broke off after ${received} pixels (server restarted or the connection dropped); press “Sample again”`));
         return;
       }
-      const err = await diagnose(target);
+      const err = await diagnoseStream(target);
       if (source !== es) return; // stopped or restarted meanwhile
       if ((!err || err.status === 503) && attempt < MAX_BUSY_RETRIES) {
         $("stream-caption").textContent = `The server is busy: trying again in ${Math.min(err?.retryAfter ?? 1, 5)} s…`;

@@ -14,9 +14,24 @@ from server.config import REPO_ROOT, Settings
 from server.execution import Executor, OverBudget
 from server.fairness import ServerBusy, TooManyRequests
 from server.images import BadImage, ImageTooLarge, configure_pillow
+from server.lab import ControlRefused, make_lab
 from server.limits import BodySizeLimit
 from server.openapi import EVERY_ROUTE
-from server.routes import data, diffusion, docs, flow, gan, health, latent, likelihood, models, pages, pixelcnn, sample
+from server.routes import (
+    data,
+    diffusion,
+    docs,
+    flow,
+    gan,
+    health,
+    lab,
+    latent,
+    likelihood,
+    models,
+    pages,
+    pixelcnn,
+    sample,
+)
 from server.security import add_security
 from server.store import ModelStore
 from server.tickets import WorkStopped
@@ -29,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_pillow()  # Pillow's limits for untrusted uploads; process-wide, so set here and not at import
     store = ModelStore(settings)
     executor = Executor(settings)
+    lab_manager = make_lab(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -36,16 +52,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store.load()
         executor.measure(store.models)
         log.info("loaded %d models on %s; failed: %s", len(store.models), store.device, store.failed)
+        await lab_manager.start()
         yield
+        await lab_manager.shutdown()
 
     app = FastAPI(title="genlab", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   responses=EVERY_ROUTE,
                   description="See how generative models work: sample, interpolate, reconstruct, score.")
     app.state.store = store
     app.state.executor = executor
+    app.state.lab = lab_manager
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
-    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, data, pages, docs):
+    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, lab, data, pages, docs):
         app.include_router(module.router)
     _add_error_handlers(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -57,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 REFUSALS: dict[type[Exception], tuple[int, bool]] = {
     OverBudget: (422, False), TooManyRequests: (429, True), ServerBusy: (503, True), WorkStopped: (503, True),
     ImageTooLarge: (413, False), BadImage: (422, False),  # the subclass first
+    ControlRefused: (422, False),  # a lab spec or control that models.lab refused
 }
 
 

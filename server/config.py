@@ -64,3 +64,16 @@ class Settings(BaseSettings):
     # "testserver" is the host of Starlette's TestClient.
     allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "testserver"],
                                      min_length=1)
+    # The live lab (server/lab/; docs/lab.md): sessions train in worker processes (or Ray actors), never here.
+    lab_sessions: int = Field(default_factory=lambda: min(available_cpus(), 256), ge=0, le=256)  # 0: lab off
+    lab_client_sessions: int = Field(2, ge=1, le=256)  # sessions one client may hold at once
+    lab_readers: int = Field(8, ge=1, le=64)  # frame streams open on one session (projector + laptops)
+    lab_max_steps: int = Field(200_000, ge=1, le=10_000_000)
+    lab_max_seconds: float = Field(900.0, gt=0, le=86_400)  # wall clock of one session
+    lab_idle_seconds: float = Field(30.0, gt=0, le=3600)  # a session nobody watches ends after this
+    lab_memory_mb: int = Field(1500, ge=700, le=1_000_000)  # address-space cap of one worker
+    lab_nice: int = Field(19, ge=0, le=19)  # CPU priority of lab workers: 19, the lowest, yields to everything else
+    lab_max_fps: float = Field(8.0, gt=0, le=60)  # frames per second at most, per session
+    lab_start_seconds: float = Field(60.0, gt=0, le=600)  # a worker that does not open its session by then fails
+    lab_export_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "share" / "genlab" / "lab-exports")
+    ray_address: str | None = None  # set: sessions run as Ray actors on that cluster (docs/lab.md)

@@ -14,6 +14,7 @@ from models.flow.train import train_flow
 from models.gan import LOSSES
 from models.gan.train import train_gan
 from models.metrics import DigitClassifier
+from models.precision import PRECISIONS
 from models.training import fit, fit_config, make_card, random_shift, save_trained
 from models.vae.train import train_vae
 
@@ -44,6 +45,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--stop-after-epoch", type=int, default=0,
                    help="end the run after this epoch, checkpoint written; rerun (even with another --epochs) to go on")
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS,
+                   help="bf16 autocast, only where measured faster than fp32 (refused otherwise); weights stay fp32")
     p.add_argument("--latent-dim", type=int, default=16)
     p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--width", type=int, default=32, help="VAE: channels of the first conv layer (doubled after)")

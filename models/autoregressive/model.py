@@ -49,8 +49,8 @@ class PixelCNN(torch.nn.Module):
 
     def pixel_log_prob(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """log p(x_i | x_<i, y) for every pixel (nats), (B, 28, 28): the heat map of where an image is surprising."""
-        x = to_model_scale(x)
-        return log_prob_levels(self.net(x, self._labels(labels, len(x), x.device)), x)
+        x = to_model_scale(x)  # float32 mixture parameters even under bf16 autocast: exact sums need the precision
+        return log_prob_levels(self.net(x, self._labels(labels, len(x), x.device)).float(), x)
 
     def loss(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
         bpd = -self.pixel_log_prob(x, labels).flatten(1).sum(1).mean() / (PIXELS * math.log(2))

@@ -7,7 +7,8 @@ const SAMPLE = "#e8590c";
 const SAMPLE_EDGE = "#7a2500";
 const DATA = "#495057";
 const GRID = "rgba(24, 54, 140, 0.75)";
-const ARROW = "#1b1e24";
+const GRID_FAINT = "rgba(24, 54, 140, 0.16)";
+const ARROW = "rgba(27, 30, 36, 0.7)";
 const PATHS = ["#c2255c", "#1971c2", "#2b8a3e", "#9c36b5", "#e67700", "#0b7285", "#5f3dc4", "#a61e4d"];
 
 /** Piecewise-linear colour map: stops [[t, [r, g, b]], ...] with t rising from 0 to 1. */
@@ -95,20 +96,32 @@ function heatMap(c, m, view, values, cmap, scale) {
   c.drawImage(small, m.x(view.low - h / 2), m.y(view.high + h / 2), (n * h) * m.k, (n * h) * m.k);
 }
 
-/** A k x k grid of points [row][col][x, y]: its rows and columns as polylines. */
-function gridLines(c, m, grid, color = GRID, width = 1.6) {
+/**
+ * A k x k grid of points [row][col][x, y]: its rows and columns as polylines. A segment stretched over
+ * more than a sixth of the window (the map tearing space between two modes) is drawn faint, so the
+ * tear shows without a web of lines hiding the picture.
+ */
+function gridLines(c, m, grid, span) {
   if (!grid?.length) return;
-  c.strokeStyle = color;
-  c.lineWidth = width;
-  const line = (pts) => {
-    const ok = pts.filter((p) => p && Number.isFinite(p[0]) && Number.isFinite(p[1]));
-    if (ok.length < 2) return;
+  const long = span / 6;
+  const segments = (pts, wantLong) => {
     c.beginPath();
-    ok.forEach((p, i) => (i ? c.lineTo(m.x(p[0]), m.y(p[1])) : c.moveTo(m.x(p[0]), m.y(p[1]))));
+    for (let i = 1; i < pts.length; i += 1) {
+      const [a, b] = [pts[i - 1], pts[i]];
+      if (!a || !b || ![...a, ...b].every(Number.isFinite)) continue;
+      if ((Math.hypot(b[0] - a[0], b[1] - a[1]) > long) !== wantLong) continue;
+      c.moveTo(m.x(a[0]), m.y(a[1]));
+      c.lineTo(m.x(b[0]), m.y(b[1]));
+    }
     c.stroke();
   };
-  for (const row of grid) line(row);
-  for (let j = 0; j < grid[0].length; j += 1) line(grid.map((row) => row[j]));
+  const lines = [...grid, ...grid[0].map((_, j) => grid.map((row) => row[j]))];
+  c.strokeStyle = GRID_FAINT;
+  c.lineWidth = 1;
+  for (const line of lines) segments(line, true);
+  c.strokeStyle = GRID;
+  c.lineWidth = 1.6;
+  for (const line of lines) segments(line, false);
 }
 
 function dots(c, m, points, { fill, stroke = null, r = 3 }) {
@@ -168,10 +181,13 @@ function trajectories(c, m, paths) {
     const ok = path.filter((p) => p && Number.isFinite(p[0]) && Number.isFinite(p[1]));
     if (!ok.length) return;
     c.strokeStyle = color;
-    c.lineWidth = 2.5;
+    c.globalAlpha = 0.8;
+    c.lineWidth = 2;
+    c.lineJoin = "round";
     c.beginPath();
     ok.forEach((p, j) => (j ? c.lineTo(m.x(p[0]), m.y(p[1])) : c.moveTo(m.x(p[0]), m.y(p[1]))));
     c.stroke();
+    c.globalAlpha = 1;
     const [s, e] = [ok[0], ok[ok.length - 1]];
     c.lineWidth = 2.5;
     c.beginPath();
@@ -220,7 +236,7 @@ export function drawScene(canvas, frame, { layers = {}, data = null, colorData =
   const heat = heatOf(frame);
   if (heat && on("heat")) heatMap(c, m, frame.view, heat.values, heat.cmap, heat.scale);
   const grid = frame.z_grid || frame.decoded_grid || frame.warped_grid;
-  if (grid && on("grid")) gridLines(c, m, grid);
+  if (grid && on("grid")) gridLines(c, m, grid, high - low);
   if (frame.field && on("field")) scoreField(c, m, frame.field);
   const r = Math.max(2.5, size / 170);
   if (data && on("data")) {

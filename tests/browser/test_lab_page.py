@@ -158,7 +158,7 @@ def test_each_family_draws_its_pictures(lab: Page, live_server: str, family: str
         expect(lab.locator("#latent-block")).to_be_visible()
         expect(lab.locator("#kl-bars .kl-row")).to_have_count(2)
     # a legend entry hides its layer
-    lab.locator(f"#scene-legend .legend-toggle[data-layer=samples]").click()
+    lab.locator("#scene-legend .legend-toggle[data-layer=samples]").click()
     expect(lab.locator("#scene-legend .legend-toggle[data-layer=samples]")).to_have_attribute("aria-pressed", "false")
 
 

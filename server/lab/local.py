@@ -79,12 +79,6 @@ class LocalBackend:
         theirs.close()
         return process, ours
 
-    def warm(self) -> None:
-        """Start the spare worker now (at server start-up), so the first session is quick too."""
-        with self._lock:
-            if self._spare is None:
-                self._spare = self._start()
-
     def open(self, spec: dict) -> ProcessChannel:
         """A worker running `spec`'s session (its first message says whether it opened); a new spare is started."""
         with self._lock:

@@ -112,9 +112,6 @@ class RayBackend:
             num_cpus=1, memory=limits.memory_mb * 2**20, max_concurrency=4)
         log.info("lab sessions run as Ray actors on %s: %s", address, ray.cluster_resources())
 
-    def warm(self) -> None:
-        pass  # Ray keeps its own worker pool
-
     def open(self, spec: dict) -> RayChannel:
         return RayChannel(self.ray, self.actor_class.remote(spec, self.limits))
 

@@ -67,11 +67,11 @@ class LabManager:
         self._sweeper: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """At server start-up (the lifespan): the backend, a warm spare worker, the idle sweeper."""
+        """At server start-up (the lifespan): the backend and the idle sweeper. No worker starts before the
+        first session (its own start keeps a spare ready for the next one)."""
         if self.settings.lab_sessions == 0:
             return
         self.backend = await asyncio.to_thread(self._make_backend)
-        await asyncio.to_thread(self.backend.warm)
         self._sweeper = asyncio.create_task(self.sweep())
 
     # --- lifecycle --------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class LabManager:
         if kind == "failed":
             await self.end(session, "failed", detail)
             raise ControlRefused(detail)
-        session.info = detail
+        session.info, session.idle_since = detail, time.monotonic()  # idle from now, not from the request
         return session
 
     def get(self, session_id: str) -> LabSession:
@@ -114,6 +114,8 @@ class LabManager:
             return
         session.ended = {"reason": reason, "detail": detail}
         session.info = {**session.info, "state": "ended"}
+        if not session.opened.done():
+            session.opened.set_result(("failed", detail))
         self._publish(session, "end", session.ended)
         for future in session.pending.values():
             if not future.done():
@@ -135,7 +137,8 @@ class LabManager:
             await asyncio.sleep(1.0)
             now = time.monotonic()
             for session in list(self.sessions.values()):
-                if session.ended is None and not session.readers and now - session.idle_since > self.settings.lab_idle_seconds:
+                unwatched = session.opened.done() and not session.readers
+                if session.ended is None and unwatched and now - session.idle_since > self.settings.lab_idle_seconds:
                     await self.end(session, "idle", f"nobody watched it for {self.settings.lab_idle_seconds:g} s "
                                                     "(GENLAB_LAB_IDLE_SECONDS)")
                 elif session.ended is not None and not session.readers and now - session.idle_since > 600:
@@ -208,6 +211,7 @@ class LabManager:
                 future.set_result(message[2])
         elif kind == "frame":
             session.frame = message[1]
+            session.info = {**session.info, "step": message[1]["step"], "state": message[1]["state"]}
             session.log.append(_log_row(message[1]))
             self._publish(session, "frame", message[1])
         elif kind == "end":

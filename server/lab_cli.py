@@ -27,21 +27,28 @@ def _positive(text: str) -> int:
     return value
 
 
+MNIST_FIGURES = ("class_histogram", "class_entropy", "grid_step")  # what an MNIST summary adds
+
+
 def summary(frame: dict) -> dict:
     """The line printed per frame: where the run is and how good it is, without the pictures."""
-    return {"step": frame["step"], "losses": frame["losses"], "diverged": frame["diverged"],
+    line = {"step": frame["step"], "losses": frame["losses"], "diverged": frame["diverged"],
             "mode_coverage": frame["metrics"]["mode_coverage"], "mmd": frame["metrics"]["mmd"]}
+    if frame["data"] == "mnist":
+        line |= {key: frame["metrics"].get(key, frame.get(key)) for key in MNIST_FIGURES}
+    return line
 
 
 def run_lab(args, out=sys.stdout) -> None:
     import torch
 
-    from models.lab import PRESETS, Session
+    from models.lab import MNIST, PRESETS, Session
 
     torch.set_num_threads(args.threads)  # the caller's job, not the session's
     try:
         hp = dict(_setting(text) for text in args.set)
-        session = Session(args.family, args.data, seed=args.seed, preset=args.preset, **hp)
+        extra = {"classifier": _classifier(args.checkpoints)} if args.data == MNIST else {}
+        session = Session(args.family, args.data, seed=args.seed, preset=args.preset, **extra, **hp)
     except ValueError as exc:
         print(f"genlab lab run: error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -54,16 +61,29 @@ def run_lab(args, out=sys.stdout) -> None:
     print(f"{steps} steps in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
+def _classifier(checkpoints):
+    """The digit classifier an MNIST session needs, from --checkpoints or the server's checkpoint directory."""
+    from pathlib import Path
+
+    from models.lab.mnist import load_classifier
+    from server.config import Settings
+
+    return load_classifier(Path(checkpoints) if checkpoints else Settings().checkpoint_dir)
+
+
 def add_lab_parser(sub, description: str, examples: list[str]) -> None:
     """`genlab lab run`; its --help shows the same text and examples as `genlab lab --help` (cli.HELP)."""
     from models.data import TOY_DISTRIBUTIONS
-    from models.lab import FAMILIES, PRESETS
+    from models.lab import FAMILIES, MNIST, PRESETS
 
     lab = sub.add_parser("lab", help="live-lab sessions without a browser (genlab lab run)")
     run = lab.add_subparsers(required=True, metavar="ACTION").add_parser(
         "run", help="train one session and print a JSON line per frame")
     run.add_argument("--family", required=True, choices=sorted(FAMILIES))
-    run.add_argument("--data", default="8gaussians", choices=sorted(TOY_DISTRIBUTIONS), help="the 2-D toy")
+    run.add_argument("--data", default="8gaussians", choices=[*sorted(TOY_DISTRIBUTIONS), MNIST],
+                     help="a 2-D toy, or mnist (gan and vae only)")
+    run.add_argument("--checkpoints", default=None,
+                     help="where the digit classifier is, for mnist (default: the shipped checkpoints, or GENLAB_CHECKPOINT_DIR)")
     run.add_argument("--preset", default=None, choices=sorted(PRESETS),
                      help="; ".join(f"{name}: {'/'.join(p.families)}, {p.steps} steps" for name, p in PRESETS.items()))
     run.add_argument("--steps", type=_positive, default=0, help=f"training steps (default: the preset's, else {DEFAULT_STEPS})")

@@ -63,30 +63,11 @@ class Gan2D:
     def _fake(self, n: int, g: torch.Generator) -> torch.Tensor:
         return self.generator(torch.randn(n, self.latent_dim, generator=g))
 
-    def _penalty(self, real: torch.Tensor, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
-        """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat (Gulrajani et al. 2017, eq. 3)."""
-        eps = torch.rand(len(real), 1, generator=g)
-        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        grad, = torch.autograd.grad(self.discriminator(x_hat).sum(), x_hat, create_graph=True)
-        return (grad.norm(dim=1) - 1).pow(2).mean()
+    def _score(self, x: torch.Tensor) -> torch.Tensor:
+        return self.discriminator(x).squeeze(1)  # (B,)
 
     def train_step(self, draw: Callable[[int], torch.Tensor], hp: dict, opts: dict, g: torch.Generator) -> dict:
-        """d_steps discriminator updates on fresh batches, then g_steps generator updates."""
-        n, loss = hp["batch_size"], hp["loss"]
-        for _ in range(hp["d_steps"]):
-            real, fake = draw(n), self._fake(n, g).detach()
-            d_loss = D_LOSS[loss](self.discriminator(real).squeeze(1), self.discriminator(fake).squeeze(1))
-            if loss == "wgan-gp":
-                d_loss = d_loss + hp["gp_weight"] * self._penalty(real, fake, g)
-            opts["d"].zero_grad(set_to_none=True)
-            d_loss.backward()
-            opts["d"].step()
-        for _ in range(hp["g_steps"]):
-            g_loss = G_LOSS[loss](self.discriminator(self._fake(n, g)).squeeze(1))
-            opts["g"].zero_grad(set_to_none=True)
-            g_loss.backward()
-            opts["g"].step()
-        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
+        return adversarial_step(lambda n: self._fake(n, g), self._score, draw, hp, opts, g)
 
     @torch.no_grad()
     def sample(self, n: int, hp: dict, g: torch.Generator) -> torch.Tensor:
@@ -102,3 +83,33 @@ class Gan2D:
             "decision_kind": "p(real)" if bce else "critic score (higher = more real)",
             "z_grid": rounded(LATENT_VIEW.as_rows(self.generator(latent_grid(self.latent_dim)), 12)),  # [row][col] -> G(z)
         }
+
+
+def gradient_penalty(score: Callable, real: torch.Tensor, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat (Gulrajani et al. 2017, eq. 3); points or images."""
+    eps = torch.rand(len(real), *[1] * (real.dim() - 1), generator=g)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(score(x_hat).sum(), x_hat, create_graph=True)
+    return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+
+def adversarial_step(fake: Callable[[int], torch.Tensor], score: Callable[[torch.Tensor], torch.Tensor],
+                     draw: Callable[[int], torch.Tensor], hp: dict, opts: dict, g: torch.Generator) -> dict:
+    """d_steps discriminator updates on fresh batches, then g_steps generator updates (any GAN of the lab).
+
+    `fake(n)` draws n samples of G, `score(x)` is D's score per sample, (B,)."""
+    n, loss = hp["batch_size"], hp["loss"]
+    for _ in range(hp["d_steps"]):
+        real, fakes = draw(n), fake(n).detach()
+        d_loss = D_LOSS[loss](score(real), score(fakes))
+        if loss == "wgan-gp":
+            d_loss = d_loss + hp["gp_weight"] * gradient_penalty(score, real, fakes, g)
+        opts["d"].zero_grad(set_to_none=True)
+        d_loss.backward()
+        opts["d"].step()
+    for _ in range(hp["g_steps"]):
+        g_loss = G_LOSS[loss](score(fake(n)))
+        opts["g"].zero_grad(set_to_none=True)
+        g_loss.backward()
+        opts["g"].step()
+    return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}

@@ -1,20 +1,26 @@
-"""Tiny MLPs for 2-D models, initialised from the session's own generator, and the optimizer factory.
+"""Tiny MLPs for 2-D models, seeded initialisation for any lab network, and the optimizer factory.
 
-nn.Linear initialises from torch's global RNG; a lab session must not depend on it (two sessions in
-one worker would change each other's weights), so every parameter is redrawn from the given generator."""
+nn.Linear and the conv layers initialise from torch's global RNG; a lab session must not depend on it
+(two sessions in one worker would change each other's weights), so every parameter is redrawn from the
+given generator."""
 
 import math
 
 import torch
 from torch import nn
 
+SEEDED = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+
 
 def seeded_init_(module: nn.Module, g: torch.Generator) -> nn.Module:
-    """Redraw every Linear as PyTorch's default does (U(-1/sqrt(fan_in), 1/sqrt(fan_in))), from `g`."""
+    """Redraw every Linear and conv layer as PyTorch's default does (U(-1/sqrt(fan_in), 1/sqrt(fan_in))), from `g`.
+
+    fan_in is weight[0].numel() for all three: in_features, in_channels * k * k, and for a transposed
+    conv (whose weight is (in, out, k, k)) out_channels * k * k, as torch's own init computes it."""
     with torch.no_grad():
         for layer in module.modules():
-            if isinstance(layer, nn.Linear):
-                bound = 1 / math.sqrt(layer.in_features)
+            if isinstance(layer, SEEDED):
+                bound = 1 / math.sqrt(layer.weight[0].numel())
                 layer.weight.copy_((torch.rand(layer.weight.shape, generator=g) * 2 - 1) * bound)
                 if layer.bias is not None:
                     layer.bias.copy_((torch.rand(layer.bias.shape, generator=g) * 2 - 1) * bound)

@@ -4,7 +4,7 @@ A preset is a set of hyper-parameters per family it applies to; the session star
 student may change anything afterwards. The recipes were chosen by experiment on 8 Gaussians (seeds 0-2),
 and tests/models/test_lab.py holds them to it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -12,10 +12,14 @@ class Preset:
     about: str
     steps: int
     hp: dict[str, dict]  # family -> hyper-parameters
+    mnist: dict[str, dict] = field(default_factory=dict)  # family -> what differs on MNIST (chosen there by experiment)
 
     @property
     def families(self) -> tuple[str, ...]:
         return tuple(self.hp)
+
+    def hp_for(self, family: str, data: str) -> dict:
+        return {**self.hp[family], **(self.mnist.get(family, {}) if data == "mnist" else {})}
 
 
 PRESETS: dict[str, Preset] = {

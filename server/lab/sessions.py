@@ -197,7 +197,10 @@ class LabManager:
                 message = session.channel.recv()
             except (EOFError, OSError):
                 message = ("end", "failed", "the session's worker stopped")
-            self._loop.call_soon_threadsafe(self._dispatch, session, message)
+            try:
+                self._loop.call_soon_threadsafe(self._dispatch, session, message)
+            except RuntimeError:  # the event loop has closed (the server is gone): nobody is listening
+                return
             if message[0] in ("end", "failed"):
                 return
 

@@ -39,7 +39,7 @@ def summary(frame: dict) -> dict:
     return line
 
 
-def run_lab(args, out=sys.stdout) -> None:
+def run_lab(args, out=None) -> None:
     import torch
 
     from models.lab import MNIST, PRESETS, Session
@@ -57,7 +57,7 @@ def run_lab(args, out=sys.stdout) -> None:
     started = time.perf_counter()
     while session.step_count < steps:
         frame = session.step(min(every, steps - session.step_count))
-        print(json.dumps(frame if args.full else summary(frame), allow_nan=False), file=out, flush=True)
+        print(json.dumps(frame if args.full else summary(frame), allow_nan=False), file=out or sys.stdout, flush=True)
     print(f"{steps} steps in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 

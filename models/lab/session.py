@@ -49,11 +49,11 @@ class Session:
         self.reset()
 
     def preset_hp(self, preset: str) -> dict:
-        """The hyper-parameters a preset sets for this session's family and data; ValueError if it does not fit."""
+        """The hyper-parameters a preset sets for this session's family; ValueError if it does not fit."""
         if preset not in PRESETS or self.family not in PRESETS[preset].families:
             fitting = sorted(name for name, p in PRESETS.items() if self.family in p.families)
             raise ValueError(f"preset: {preset!r} is not a preset for {self.family}; choose from {fitting}")
-        return PRESETS[preset].hp_for(self.family, self.data)
+        return dict(PRESETS[preset].hp[self.family])
 
     # --- controls ---------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import time
 import warnings
 
 from server.bench_abuse import add_abuse_arguments, print_abuse
+from server.bench_lab import print_lab
 
 
 def bench_sample(model: str, n: int, repeats: int, warmup: int = 3) -> dict:
@@ -65,7 +66,8 @@ def _print_pixelcnn(args) -> None:
               f"-> {r['speedup']:.0f}x faster, the cost of {r['full_passes']:.0f} full passes")
 
 
-BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse, "pixelcnn": _print_pixelcnn}
+BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse, "pixelcnn": _print_pixelcnn,
+           "lab": print_lab}
 
 
 def _print_bench(args) -> None:
@@ -83,5 +85,6 @@ def add_bench_parser(subparsers) -> None:
     p.add_argument("--model", default=None, help="default: vae-mnist (sample), ddpm-mnist (diffusion), pixelcnn-mnist (pixelcnn)")
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--repeats", type=int, default=30)
+    p.add_argument("--rounds", type=int, default=3, help="lab: idle / full-lab rounds (each --seconds long)")
     add_abuse_arguments(p)
     p.set_defaults(handler=_print_bench)

@@ -4,8 +4,14 @@
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
 Writes home, vae, diffusion, gan, flow and pixelcnn.png, one picture per section of each explorer, and
-shortcuts.png, at 1280 x 800; then each page in presentation mode at 1920 x 1080 (<page>-present.png).
+shortcuts.png, at 1280 x 800; the live lab (lab-*.png: a GAN collapsing and fixed, each family on a toy,
+an MNIST run); then each page in presentation mode at 1920 x 1080 (<page>-present.png).
 Not a test (pytest does not collect it). Uses the system Chromium.
+
+    .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 docs/screenshots --only lab
+
+takes only the named groups (home, vae, gan, diffusion, flow, pixelcnn, lab, present; comma-separated);
+`present` honours --only too (lab-present.png for `--only lab`).
 """
 
 import io
@@ -120,6 +126,55 @@ def pixelcnn(page: Page, base: str) -> None:
     save(page.locator("#likelihood").screenshot(), "pixelcnn-likelihood.png")
 
 
+def lab_run(page: Page, base: str, link: str, until: int, name: str | None = None, then=None) -> None:
+    """Open a lab link, play until step `until`, pause, and screenshot it (name: None takes none).
+    `then(page)` may go on (apply a preset, play on) before the session is ended."""
+    page.goto(f"{base}{link}")
+    expect(page.locator("#state-badge[data-state=paused]")).to_be_attached(timeout=90_000)
+    lab_play_to(page, until)
+    if name:
+        page.evaluate("window.scrollTo(0, 0)")
+        time.sleep(0.3)
+        save(page.screenshot(), name)
+    if then:
+        then(page)
+    session = page.evaluate("document.body.dataset.session || null")
+    if session:
+        page.evaluate(f"fetch('/api/lab/sessions/{session}', {{method: 'DELETE'}})")
+        time.sleep(0.5)
+
+
+def lab_play_to(page: Page, until: int) -> None:
+    """Play (Space) until the step count reaches `until`, then pause and let the last frame land."""
+    page.keyboard.press(" ")
+    for _ in range(3000):
+        if int(page.locator("#step-count").get_attribute("data-step") or 0) >= until:
+            break
+        time.sleep(0.1)
+    page.keyboard.press(" ")
+    expect(page.locator("#state-badge[data-state=paused]")).to_be_attached()
+    time.sleep(1.5)
+
+
+def lab(page: Page, base: str) -> None:
+    """The live lab: a GAN collapsing, then fixed mid-run by a preset; each other family on a toy; MNIST."""
+    def fix(p: Page) -> None:
+        p.keyboard.press("2")  # fix-mode-collapse on the running model
+        expect(p.locator("#preset")).to_have_value("fix-mode-collapse")
+        lab_play_to(p, 2200)
+        p.evaluate("window.scrollTo(0, 0)")
+        save(p.screenshot(), "lab-gan-fixed.png")
+        p.evaluate("document.getElementById('hp-panel').scrollIntoView()")
+        time.sleep(0.5)
+        save(p.locator("#hp-panel").screenshot(), "lab-hyperparameters.png")
+
+    lab_run(page, base, "/lab?family=gan&data=8gaussians&seed=0&preset=mode-collapse&spf=20", 800, "lab-gan.png", fix)
+    lab_run(page, base, "/lab?family=vae&data=moons&seed=0&spf=20", 800, "lab-vae.png")
+    lab_run(page, base, "/lab?family=flow&data=8gaussians&seed=0&spf=50", 1500, "lab-flow.png")
+    lab_run(page, base, "/lab?family=diffusion&data=8gaussians&seed=0&spf=50", 2500, "lab-diffusion.png")
+    lab_run(page, base, "/lab?family=gan&data=mnist&seed=0&spf=20", 300, "lab-mnist.png")
+
+
 PRESENT = {  # page: (link, what shows once it is drawn)
     "home": ("/", "[data-family=vae] .sample-strip img[src^='data:image/png']"),
     "vae": ("/vae?model=vae-mnist&seed=7&cell=3", "#sample-grid[src^='data:image/png']"),
@@ -130,24 +185,37 @@ PRESENT = {  # page: (link, what shows once it is drawn)
 }
 
 
-def presentation(browser, base: str) -> None:
+def presentation(browser, base: str, only: set[str] | None = None) -> None:
     """Each page in presentation mode (?present=1) on a 1920 x 1080 projector: <page>-present.png."""
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     page.set_default_timeout(30_000)
     for name, (link, ready) in PRESENT.items():
+        if only and "present" not in only and name not in only:
+            continue
         page.goto(f"{base}{link}{'&' if '?' in link else '?'}present=1")
         expect(page.locator(ready).first).to_be_attached(timeout=60_000)
         time.sleep(2)
         save(page.screenshot(), f"{name}-present.png")
+    if not only or "lab" in only or "present" in only:  # a GAN run, played to 1,000 steps on the projector
+        lab_run(page, base, "/lab?family=gan&data=8gaussians&seed=0&spf=20&present=1", 1000, "lab-present.png")
     page.close()
 
 
-def main(base: str) -> None:
+def main(base: str, only: set[str] | None = None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(30_000)
+        if only:
+            groups = {"gan": gan, "diffusion": diffusion, "flow": flow, "pixelcnn": pixelcnn, "lab": lab}
+            for name in only & set(groups):
+                groups[name](page, base)
+            if only - set(groups) - {"present"}:
+                print(f"--only: home and vae are taken with the whole run; ignored: {sorted(only - set(groups) - {'present'})}")
+            presentation(browser, base, only)
+            browser.close()
+            return
 
         page.goto(f"{base}/")
         expect(page.locator("[data-family=vae] .sample-strip img").first).to_have_attribute("src", DATA)
@@ -169,11 +237,18 @@ def main(base: str) -> None:
         diffusion(page, base)
         flow(page, base)
         pixelcnn(page, base)
+        lab(page, base)
         presentation(browser, base)
         browser.close()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2:
-        OUT = Path(sys.argv[2])
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8765")
+    args = sys.argv[1:]
+    only = None
+    if "--only" in args:
+        i = args.index("--only")
+        only = set(args[i + 1].split(","))
+        del args[i : i + 2]
+    if len(args) > 1:
+        OUT = Path(args[1])
+    main(args[0] if args else "http://127.0.0.1:8765", only)

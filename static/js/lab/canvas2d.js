@@ -181,8 +181,8 @@ function trajectories(c, m, paths) {
     const ok = path.filter((p) => p && Number.isFinite(p[0]) && Number.isFinite(p[1]));
     if (!ok.length) return;
     c.strokeStyle = color;
-    c.globalAlpha = 0.8;
-    c.lineWidth = 2;
+    c.globalAlpha = 0.6;
+    c.lineWidth = 1.8;
     c.lineJoin = "round";
     c.beginPath();
     ok.forEach((p, j) => (j ? c.lineTo(m.x(p[0]), m.y(p[1])) : c.moveTo(m.x(p[0]), m.y(p[1]))));

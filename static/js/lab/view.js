@@ -124,6 +124,8 @@ export function createView(ctx) {
       klBars($("kl-bars"), frame.kl_per_dim || []);
     }
     const hist = frame.metrics?.class_histogram;
+    const home = mnist ? $("scene-figure").parentElement : $("stage").querySelector(".numbers-col");
+    if ($("hist-block").parentElement !== home) home.append($("hist-block")); // MNIST: under the grid, in view
     $("hist-block").hidden = !hist;
     if (hist) drawHistogram($("class-hist"), hist);
   }
@@ -135,7 +137,7 @@ export function createView(ctx) {
     numbers(frame);
     $("diverged").hidden = !frame.diverged;
     $("metric-title").textContent = "class_entropy" in (frame.metrics || {})
-      ? "Honest figures: class entropy" : "Honest figures: how close are the samples to the data?";
+      ? "Honest figures: classes of the samples" : "Honest figures: samples against the data";
     if (!pending) {
       pending = true;
       requestAnimationFrame(draw);

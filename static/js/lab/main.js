@@ -235,14 +235,16 @@ async function exportModel() {
   const out = $("export-result");
   out.textContent = "Saving…";
   try {
+    // {model_id, family, title, page (MNIST: served at once; null for 2-D), files: {json, safetensors}}
     const result = await session.exportModel();
-    const link = result?.page || result?.url || result?.link;
-    const id = result?.model_id || result?.id || "the model";
-    out.replaceChildren(`Saved as ${id}. `);
-    if (link) {
-      const a = Object.assign(document.createElement("a"), { href: link, textContent: `Open it: ${link}` });
-      out.append(a);
-    }
+    out.replaceChildren(`Saved as ${result.model_id}. `);
+    const link = (href, text, download = false) => {
+      const a = Object.assign(document.createElement("a"), { href, textContent: text });
+      if (download) a.download = "";
+      return a;
+    };
+    if (result.page) out.append(link(result.page, `Open it in its explorer: ${result.page}`), " ");
+    for (const [kind, href] of Object.entries(result.files || {})) out.append(link(href, kind, true), " ");
     panelError("run-panel", null);
   } catch (err) {
     out.textContent = "";

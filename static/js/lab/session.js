@@ -72,7 +72,7 @@ export async function openSession(spec, handlers) {
     id: info.id,
     /** POST a control ({action: "play"} ...); resolves to {state, step, hp, steps_per_frame}. */
     control: (message) => request("POST", `/sessions/${id}/control`, message),
-    exportModel: () => request("POST", `/sessions/${id}/export`),
+    exportModel: (title = null) => request("POST", `/sessions/${id}/export`, title ? { title } : {}),
     logUrl: `${BASE}/sessions/${id}/log.csv`,
     ended: () => ended,
     close,

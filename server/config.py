@@ -75,5 +75,11 @@ class Settings(BaseSettings):
     lab_nice: int = Field(19, ge=0, le=19)  # CPU priority of lab workers: 19, the lowest, yields to everything else
     lab_max_fps: float = Field(8.0, gt=0, le=60)  # frames per second at most, per session
     lab_start_seconds: float = Field(60.0, gt=0, le=600)  # a worker that does not open its session by then fails
-    lab_export_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "share" / "genlab" / "lab-exports")
+    # Exported lab runs (default: <checkpoint_dir>/lab-exports): models/ is served like the checkpoints, downloads/
+    # holds 2-D runs. Point it elsewhere where the checkpoint directory is read-only (an installed wheel).
+    lab_export_dir: Path | None = None
     ray_address: str | None = None  # set: sessions run as Ray actors on that cluster (docs/lab.md)
+
+    @property
+    def lab_exports(self) -> Path:
+        return self.lab_export_dir or self.checkpoint_dir / "lab-exports"

@@ -70,7 +70,12 @@ class Executor:
 
     def measure(self, models: dict[str, LoadedModel]) -> None:
         """Time one network evaluation of every loaded model (at start-up, before serving)."""
-        self.evaluation_costs = {model_id: measure_evaluation_cost(m.probe) for model_id, m in models.items()}
+        for model in models.values():
+            self.measure_one(model)
+
+    def measure_one(self, model: LoadedModel) -> None:
+        """Time one network evaluation of a model added while serving (a lab export)."""
+        self.evaluation_costs[model.id] = measure_evaluation_cost(model.probe)
 
     def price(self, model: LoadedModel, operation: str, batch: int, evaluations: int | None = None) -> Cost:
         """The cost of `operation` on `batch` images; `evaluations` per image overrides the model's own

@@ -28,6 +28,32 @@ from models.lab.toys import DRAWN, FAMILIES, Toys
 __all__ = ["DRAWN", "FAMILIES", "Session"]
 
 
+def session_specs(family: str, data: str) -> dict:
+    """The hyper-parameters a session of `family` on `data` accepts (name -> Range or Choice); ValueError
+    if the family is not offered there. Cheap: the server checks a request with it before any worker starts."""
+    if family not in FAMILIES:
+        raise ValueError(f"family: {family!r} is not one of {sorted(FAMILIES)}")
+    world = mnist.Digits if data == mnist.MNIST else Toys
+    if family not in world.FAMILIES:
+        raise ValueError(f"family: {family} is not offered on {data} (only {sorted(world.FAMILIES)}); "
+                         "see models/lab/mnist.py for why")
+    return {**COMMON, **world.FAMILIES[family].PARAMS, **world.PARAMS}
+
+
+def preset_hp(preset: str, family: str) -> dict:
+    """The hyper-parameters a preset sets for `family`; ValueError if it does not fit."""
+    if preset not in PRESETS or family not in PRESETS[preset].families:
+        fitting = sorted(name for name, p in PRESETS.items() if family in p.families)
+        raise ValueError(f"preset: {preset!r} is not a preset for {family}; choose from {fitting}")
+    return dict(PRESETS[preset].hp[family])
+
+
+def initial_hp(family: str, data: str, preset: str | None, hp: dict) -> dict:
+    """Defaults, then the preset's values, then the caller's, all checked (ValueError names the field)."""
+    specs = session_specs(family, data)
+    return {**defaults(specs), **(preset_hp(preset, family) if preset else {}), **validate(specs, hp)}
+
+
 class Session:
     def __init__(self, family: str, data: str = "8gaussians", seed: int = 0, preset: str | None = None,
                  points=None, classifier=None, **hp):
@@ -36,24 +62,15 @@ class Session:
         overrides the preset's."""
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
             raise ValueError(f"seed: expected an integer in [0, 2**32 - 1], got {seed!r}")
-        if family not in FAMILIES:
-            raise ValueError(f"family: {family!r} is not one of {sorted(FAMILIES)}")
+        self.specs = session_specs(family, data)
         self.family, self.data, self.seed, self.preset = family, data, seed, preset
         self.world = mnist.Digits(classifier, seed) if data == mnist.MNIST else Toys(data, points, seed)
-        if family not in self.world.FAMILIES:
-            raise ValueError(f"family: {family} is not offered on {data} (only {sorted(self.world.FAMILIES)}); "
-                             "see models/lab/mnist.py for why")
         self._kind = self.world.FAMILIES[family]
-        self.specs = {**COMMON, **self._kind.PARAMS, **self.world.PARAMS}
-        self._initial = {**defaults(self.specs), **(self.preset_hp(preset) if preset else {}), **validate(self.specs, hp)}
+        self._initial = initial_hp(family, data, preset, hp)
         self.reset()
 
     def preset_hp(self, preset: str) -> dict:
-        """The hyper-parameters a preset sets for this session's family; ValueError if it does not fit."""
-        if preset not in PRESETS or self.family not in PRESETS[preset].families:
-            fitting = sorted(name for name, p in PRESETS.items() if self.family in p.families)
-            raise ValueError(f"preset: {preset!r} is not a preset for {self.family}; choose from {fitting}")
-        return dict(PRESETS[preset].hp[self.family])
+        return preset_hp(preset, self.family)
 
     # --- controls ---------------------------------------------------------------------------------
 

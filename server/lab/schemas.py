@@ -67,3 +67,8 @@ class Speed(Strict):
 
 
 LabControl = Annotated[Play | Pause | Reset | Step | Change | ApplyPreset | Speed, Field(discriminator="action")]
+
+
+class LabExport(Strict):
+    title: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+        None, description="the exported model's title (default: what trained, on what, how long)")

@@ -22,6 +22,7 @@ from server.fairness import ServerBusy, TooManyRequests
 
 log = logging.getLogger("genlab.lab")
 READER_QUEUE = 4  # frames a reader may fall behind before it skips the oldest
+STATE_KEYS = ("state", "step", "hp", "steps_per_frame", "preset")  # what a control's reply updates
 CONTROL_SECONDS = 30.0  # a worker busy longer than this with one chunk of steps answers 503
 
 
@@ -37,7 +38,7 @@ class LabSession:
     channel: object
     info: dict = field(default_factory=dict)  # the worker's last reply: state, step, hp, params
     frame: dict | None = None  # the latest frame, given at once to a new reader
-    log: list[dict] = field(default_factory=list)  # per frame: step, losses, metrics (the CSV)
+    log: list[dict] = field(default_factory=list)  # per frame: step, diverged, losses, metrics (the CSV)
     readers: set = field(default_factory=set)
     ended: dict | None = None  # {"reason", "detail"} once over
     idle_since: float = field(default_factory=time.monotonic)
@@ -46,7 +47,8 @@ class LabSession:
 
 
 def _log_row(frame: dict) -> dict:
-    return {"step": frame["step"], "losses": frame.get("losses", {}), "metrics": frame.get("metrics", {})}
+    """What the run log keeps of a frame: its figures, not its pictures."""
+    return {key: frame[key] for key in ("step", "diverged", "losses", "metrics")}
 
 
 async def _opened(session: LabSession) -> tuple[str, object]:
@@ -162,7 +164,7 @@ class LabManager:
             session.pending.pop(seq, None)
         if "error" in reply:
             raise ControlRefused(reply["error"])
-        session.info = {**session.info, **reply["ok"]}
+        session.info = {**session.info, **{key: reply["ok"][key] for key in STATE_KEYS if key in reply["ok"]}}
         return reply["ok"]
 
     # --- readers ----------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ machine from flooding the reader. The budget (steps, wall clock) is checked betw
 import dataclasses
 import os
 import resource
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 STATE_PLAYING, STATE_PAUSED = "playing", "paused"
@@ -86,6 +88,9 @@ class SessionRunner:
         if message is None:
             return False
         action = message.get("action")
+        if action == "export":
+            self.outbox.send(("reply", message.get("seq"), self._export(message)))
+            return True
         try:
             after = self._apply(action, message)
         except (ValueError, TypeError) as exc:  # a bad control changes nothing: the session goes on
@@ -111,12 +116,25 @@ class SessionRunner:
         elif action == "change":
             self.session.change(**_mapping(message.get("hp"), "hp"))
         elif action == "preset":
-            self.session.change(**preset_hp(message.get("preset"), self.session.family))
+            self.session.change(**self.session.preset_hp(message.get("preset")))
         elif action == "speed":
             self.steps_per_frame = _count(message.get("steps_per_frame"), "steps_per_frame")
         else:
             raise ValueError(f"action: {action!r} is not one of play, pause, step, reset, change, preset, speed")
         return None
+
+    def _export(self, message: dict) -> dict:
+        """The session's model as a checkpoint: the card and the safetensors bytes (the server writes them:
+        a Ray actor may run on another machine)."""
+        from models.lab.export import export_session
+
+        with tempfile.TemporaryDirectory() as directory:
+            try:
+                card = export_session(self.session, directory, message["model_id"], message.get("title"))
+            except (ValueError, OSError) as exc:
+                return {"error": f"export: {exc}"}
+            weights = (Path(directory) / f"{message['model_id']}.safetensors").read_bytes()
+        return {"ok": {**self.describe(), "export": {"card": card, "weights": weights}}}
 
     def describe(self) -> dict:
         return {"state": self.state, "step": self.session.step_count, "hp": dict(self.session.hp),
@@ -182,16 +200,6 @@ def serve(spec: dict, limits: WorkerLimits, inbox: Inbox, outbox: Outbox) -> Non
 def describe_params(specs: dict) -> dict:
     """The hyper-parameters a session accepts, as JSON: default and bounds, or default and choices."""
     return {name: {"kind": type(spec).__name__.lower(), **dataclasses.asdict(spec)} for name, spec in specs.items()}
-
-
-def preset_hp(name, family: str) -> dict:
-    """The hyper-parameters a preset sets for this family (applied to the running model by `change`)."""
-    from models.lab import PRESETS
-
-    if name not in PRESETS or family not in PRESETS[name].families:
-        fitting = sorted(p for p, preset in PRESETS.items() if family in preset.families)
-        raise ValueError(f"preset: {name!r} is not a preset for {family}; choose from {fitting}")
-    return PRESETS[name].hp[family]
 
 
 def _pictures_as_png(frame: dict) -> dict:

@@ -3,18 +3,22 @@
 Handlers only validate and pass messages: the training runs in the session's worker (server/lab/)."""
 
 import asyncio
-import csv
-import io
+import secrets
+from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, StreamingResponse
 
-from models.lab import COMMON, DRAWN, FAMILIES, PRESETS
-from models.lab.params import validate
+from models.checkpoint import atomic_write, card_path, weights_path, write_card
+from models.lab import DRAWN, FAMILIES, MNIST, PRESETS, initial_hp, session_specs
+from models.lab.export import LAB_2D
+from models.lab.runlog import run_log_csv
 from server.execution import client_address
 from server.lab import ControlRefused, LabManager, LabSession
-from server.lab.schemas import LabControl, LabCreate
-from server.lab.worker import describe_params, preset_hp
+from server.lab.schemas import LabControl, LabCreate, LabExport
+from server.lab.worker import describe_params
 from server.openapi import INVALID, error_response, event_stream
 from server.streams import KEEPALIVE, sse
 
@@ -26,6 +30,9 @@ CREATE = {**BODY, 429: error_response("this client already runs its share of lab
           503: error_response("the lab is full (or off): try again later", retry=True)}
 CONTROL = {**NO_SESSION, **BODY, 409: error_response("the session has ended"),
            503: error_response("the session's worker did not answer in time", retry=True)}
+EXPORT = {**NO_SESSION, **BODY, 409: error_response("the session has ended"),
+          503: error_response("the session's worker did not answer in time", retry=True)}
+EXPORT_FILE = r"^lab-[a-z0-9-]{1,48}\.(json|safetensors)$"
 CSV = {200: {"description": "one row per frame: step, each loss, each figure", "content": {"text/csv": {}}}}
 
 
@@ -36,8 +43,7 @@ def _lab(request: Request) -> LabManager:
 def _precheck(req: LabCreate) -> None:
     """Refuse a bad preset or hyper-parameter here, before a worker is spent on it (422)."""
     try:
-        hp = dict(preset_hp(req.preset, req.family)) if req.preset else {}
-        validate({**COMMON, **FAMILIES[req.family].PARAMS}, {**hp, **req.hp})
+        initial_hp(req.family, req.data, req.preset, req.hp)
     except ValueError as exc:
         raise ControlRefused(str(exc)) from None
     if (req.points is None) == (req.data == DRAWN):
@@ -58,10 +64,19 @@ async def get_options(request: Request):
     s = _lab(request).settings
     limits = {"max_steps": s.lab_max_steps, "max_seconds": s.lab_max_seconds, "idle_seconds": s.lab_idle_seconds,
               "max_fps": s.lab_max_fps, "sessions": s.lab_sessions, "client_sessions": s.lab_client_sessions}
-    return {"families": {name: {"params": describe_params({**COMMON, **kind.PARAMS})} for name, kind in FAMILIES.items()},
+    return {"families": {name: _family_options(name) for name in FAMILIES},
             "data": list(LabCreate.model_fields["data"].annotation.__args__),
             "presets": {name: {"about": p.about, "steps": p.steps, "families": list(p.families)} for name, p in PRESETS.items()},
             "limits": limits}
+
+
+def _family_options(family: str) -> dict:
+    """Its hyper-parameters on the 2-D data and on MNIST (null where it is not offered there)."""
+    try:
+        on_mnist = describe_params(session_specs(family, MNIST))
+    except ValueError:
+        on_mnist = None
+    return {"params": describe_params(session_specs(family, "8gaussians")), "mnist_params": on_mnist}
 
 
 @router.post("/sessions", status_code=201, responses=CREATE)
@@ -130,12 +145,43 @@ async def download_log(session_id: str, request: Request):
                     headers={"content-disposition": f'attachment; filename="lab-{session.id}.csv"'})
 
 
-def run_log_csv(rows: list[dict]) -> str:
-    losses = sorted({k for row in rows for k in row["losses"]})
-    figures = sorted({k for row in rows for k, v in row["metrics"].items() if not isinstance(v, (list, dict))})
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["step", *losses, *figures])
-    for row in rows:
-        writer.writerow([row["step"], *(row["losses"].get(k) for k in losses), *(row["metrics"].get(k) for k in figures)])
-    return out.getvalue()
+@router.post("/sessions/{session_id}/export", status_code=201, responses=EXPORT)
+async def export_model(session_id: str, req: LabExport, request: Request):
+    """Save the session's model as a checkpoint: a model card and safetensors weights. An MNIST GAN or VAE
+    is served at once like a shipped model (`page` opens it); a 2-D run is a download (`files`)."""
+    lab = _lab(request)
+    session = lab.get(session_id)
+    model_id = f"lab-{session.spec['family']}-{session.spec['data']}-{secrets.token_hex(3)}"
+    exported = (await lab.control(session, {"action": "export", "model_id": model_id, "title": req.title}))["export"]
+    card = exported["card"]
+    served = card["family"] != LAB_2D
+    directory = request.app.state.store.exported_models if served else lab.settings.lab_exports / "downloads"
+    await asyncio.to_thread(_write_checkpoint, directory, card, exported["weights"])
+    page = None
+    if served:
+        model = await asyncio.to_thread(request.app.state.store.add, card_path(directory, model_id))
+        await asyncio.to_thread(request.app.state.executor.measure_one, model)
+        page = f"/{card['family']}?model={model_id}"
+    return {"model_id": model_id, "family": card["family"], "title": card["title"], "page": page,
+            "files": {kind: f"/api/lab/exports/{model_id}.{kind}" for kind in ("json", "safetensors")}}
+
+
+def _write_checkpoint(directory: Path, card: dict, weights: bytes) -> None:
+    """Weights first, then the card (both atomic): a card on disk always has its weights."""
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write(weights_path(directory, card["id"]), lambda f: f.write(weights))
+    write_card(directory, card)
+
+
+@router.get("/exports/{name}", response_class=FileResponse, responses={
+    **NO_SESSION, 200: {"description": "the card (JSON) or the weights (safetensors)",
+                        "content": {"application/json": {}, "application/octet-stream": {}}}})
+async def download_export(name: Annotated[str, PathParam(pattern=EXPORT_FILE)], request: Request):
+    """A file of an exported lab model: `<model_id>.json` (its card) or `<model_id>.safetensors`."""
+    exports = _lab(request).settings.lab_exports
+    for folder in ("models", "downloads"):
+        path = exports / folder / name
+        if path.is_file():
+            media = "application/json" if name.endswith(".json") else "application/octet-stream"
+            return FileResponse(path, media_type=media, filename=name)
+    raise HTTPException(404, f"no exported lab model file {name!r}")

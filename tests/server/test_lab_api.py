@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from server.spawn import uvicorn_server
+from tests.conftest import write_tiny_checkpoints
 
 SLOW_START = {"GENLAB_LAB_START_SECONDS": "120"}  # a worker imports torch: slow on a busy 2-core machine
 GAN = {"family": "gan", "data": "8gaussians", "seed": 3, "steps_per_frame": 5}
@@ -182,7 +183,8 @@ def test_the_run_log_is_a_csv_of_every_frame(lab):
     response = client.get(f"/api/lab/sessions/{session['id']}/log.csv")
     assert response.headers["content-type"].startswith("text/csv")
     rows = response.text.strip().splitlines()
-    assert rows[0].split(",")[:3] == ["step", "d_loss", "g_loss"] and "mode_coverage" in rows[0]
+    header = rows[0].split(",")
+    assert header[0] == "step" and {"diverged", "d_loss", "g_loss", "mode_coverage", "mmd"} <= set(header)
     assert [row.split(",")[0] for row in rows[1:]] == ["0", "10"]
 
 
@@ -224,3 +226,33 @@ def test_past_its_share_a_client_gets_429_and_a_full_lab_503(tmp_path):
             _create(client)
             full = client.post("/api/lab/sessions", json=GAN)
             assert full.status_code == 503 and int(full.headers["retry-after"]) > 0 and "GENLAB_LAB_SESSIONS" in full.text
+
+
+def test_a_2d_run_exports_as_a_download(lab):
+    client, _ = lab
+    session = _create(client)
+    _control(client, session, action="step", n=5)
+    exported = client.post(f"/api/lab/sessions/{session['id']}/export", json={"title": "my GAN"})
+    assert exported.status_code == 201, exported.text
+    body = exported.json()
+    assert body["family"] == "lab-2d" and body["page"] is None and body["title"] == "my GAN"
+    card = client.get(body["files"]["json"]).json()
+    assert card["id"] == body["model_id"] and card["training"]["steps"] == 5
+    assert client.get(body["files"]["safetensors"]).content[:8]  # safetensors: an 8-byte header length first
+    assert client.get("/api/lab/exports/lab-nothing-here.json").status_code == 404
+    assert client.get("/api/lab/exports/..%2Fsecrets.json").status_code in (404, 422)
+
+
+def test_an_mnist_run_exports_as_a_model_the_regular_pages_open(tmp_path):
+    write_tiny_checkpoints(tmp_path)  # the lab judges MNIST samples with the (tiny) digit classifier
+    with uvicorn_server(tmp_path, SLOW_START) as (url, _), httpx.Client(base_url=url, timeout=150) as client:
+        session = _create(client, family="vae", data="mnist", hp={"grid_every": 10})
+        assert session["frame"]["grid"].startswith("data:image/png;base64,")
+        assert len(session["frame"]["metrics"]["class_histogram"]) == 10
+        _control(client, session, action="step", n=10)
+        body = client.post(f"/api/lab/sessions/{session['id']}/export", json={}).json()
+        assert body["family"] == "vae" and body["page"] == f"/vae?model={body['model_id']}"
+        assert body["model_id"] in {m["id"] for m in client.get("/api/models").json()["models"]}
+        assert client.post(f"/api/models/{body['model_id']}/sample", json={"n": 4, "seed": 1}).status_code == 200
+    with uvicorn_server(tmp_path, SLOW_START) as (url, _):  # exports outlive the server that made them
+        assert body["model_id"] in {m["id"] for m in httpx.get(f"{url}/api/models").json()["models"]}

@@ -39,9 +39,10 @@ class Toys:
         """Nothing to refresh between frames."""
 
     def frame(self, model, hp: dict, g: torch.Generator) -> dict:
-        """samples, metrics, view and the family's own pictures."""
+        """samples, the data points they are drawn over, metrics, view and the family's own pictures."""
         samples = model.sample(METRIC_SAMPLES, hp, g)
-        return {"samples": rounded(samples[:FRAME_SAMPLES]), "metrics": self.metrics(samples),
+        return {"samples": rounded(samples[:FRAME_SAMPLES]), "data_points": rounded(self.reference[:FRAME_SAMPLES]),
+                "metrics": self.metrics(samples),
                 "view": self.view.describe(), **model.extras(self.view, hp, g, self.reference[:FRAME_SAMPLES])}
 
     def metrics(self, samples: torch.Tensor) -> dict:

@@ -63,8 +63,7 @@ class Vae2D:
         """Encoder means of data points (first two latent axes), the decoded 12x12 latent grid, KL per latent axis."""
         mu, logvar = self.encode(data)
         return {
-            "data": rounded(data),
-            "encoder_means": rounded(mu[:, :2]),  # row i encodes data[i]
+            "encoder_means": rounded(mu[:, :2]),  # row i encodes data[i], the frame's data_points[i]
             "decoded_grid": rounded(LATENT_VIEW.as_rows(self.decoder(latent_grid(self.latent_dim)), 12)),
             "kl_per_dim": rounded(_kl(mu, logvar).mean(0)),  # ~0 for every axis = posterior collapse
         }

@@ -95,6 +95,10 @@ class LabManager:
             session.channel = await asyncio.to_thread(self.backend.open, spec)
             threading.Thread(target=self._read, args=(session,), daemon=True, name=f"lab-{session.id}").start()
             kind, detail = await asyncio.wait_for(_opened(session), self.settings.lab_start_seconds)
+        except TimeoutError:
+            await self.end(session, "failed", "the session's worker did not start")
+            raise ServerBusy(f"no lab worker started within {self.settings.lab_start_seconds:g} s "
+                             "(GENLAB_LAB_START_SECONDS): the machine is busy") from None
         except BaseException:
             await self.end(session, "failed", "the session's worker did not start")
             raise

@@ -66,7 +66,8 @@ async def get_options(request: Request):
               "max_fps": s.lab_max_fps, "sessions": s.lab_sessions, "client_sessions": s.lab_client_sessions}
     return {"families": {name: _family_options(name) for name in FAMILIES},
             "data": list(LabCreate.model_fields["data"].annotation.__args__),
-            "presets": {name: {"about": p.about, "steps": p.steps, "families": list(p.families)} for name, p in PRESETS.items()},
+            "presets": {name: {"about": p.about, "steps": p.steps, "families": list(p.families), "hp": p.hp}
+                        for name, p in PRESETS.items()},
             "limits": limits}
 
 

@@ -98,7 +98,7 @@ def _shape(nested) -> tuple[int, ...]:
 
 EXTRAS = {
     "gan": {"decision": (32, 32), "z_grid": (12, 12, 2)},
-    "vae": {"data": (256, 2), "encoder_means": (256, 2), "decoded_grid": (12, 12, 2), "kl_per_dim": (2,)},
+    "vae": {"encoder_means": (256, 2), "decoded_grid": (12, 12, 2), "kl_per_dim": (2,)},
     "flow": {"density": (32, 32), "warped_grid": (16, 16, 2)},
     "diffusion": {"trajectories": (8, 26, 2)},
 }
@@ -111,7 +111,8 @@ def test_frames_are_well_formed_json(family, data):
     frame = Session(family, data, seed=2, points=points).step(3)
     text = json.dumps(frame, allow_nan=False)  # JSON-ready and every number finite
     assert "null" not in text.replace('"preset": null', "").replace('"mode_coverage": null', "").replace('"modes": null', "")
-    assert _shape(frame["samples"]) == (256, 2) and frame["step"] == 3 and frame["losses"]
+    assert _shape(frame["samples"]) == _shape(frame["data_points"]) == (256, 2) and frame["step"] == 3 and frame["losses"]
+    assert frame["data"] == data
     assert frame["view"]["low"] == -frame["view"]["high"] and frame["view"]["high"] >= 3
     coverage = frame["metrics"]["mode_coverage"]
     assert (coverage is None) == (data != "8gaussians") and (coverage is None or 0 <= coverage <= 1)

@@ -277,7 +277,7 @@ export function drawLatent(canvas, frame) {
     c.stroke();
   }
   c.setLineDash([]);
-  const data = Array.isArray(frame.data) ? frame.data : [];
+  const data = frame.data_points ?? [];
   dots(c, m, frame.encoder_means, { fill: (i) => (data[i] ? pointColor(data[i], frame.view.high) : DATA), r: Math.max(2.5, size / 100) });
   c.strokeStyle = "#868e96";
   c.lineWidth = 1;

@@ -20,8 +20,8 @@ let starting = null; // the create in flight
 let retryTimer = 0;
 let generation = 0; // bumps on every new session: answers for an older one are dropped
 
-// frame.data is the data set's name, except in VAE frames, where the family's extras put its points there
-const view = createView({ dataPoints: (frame) => (Array.isArray(frame.data) ? frame.data : s.data === "drawn" ? s.points : null) });
+// every 2-D frame carries the data points its samples are drawn over (the VAE's encoder means are theirs, row by row)
+const view = createView({ dataPoints: (frame) => frame.data_points ?? null });
 const hp = createHpControls($("hp-grid"), changeHp);
 const pad = createDrawPad($("draw-pad"), (points) => { $("draw-count").textContent = String(points.length); });
 

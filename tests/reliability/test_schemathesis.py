@@ -94,7 +94,7 @@ def _run_schemathesis(url: str, workdir: Path) -> dict:
     run = subprocess.run([sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
                           "run", f"{url}/openapi.json", "--report", "json",
                           "--report-json-path", str(report)],
-                         check=False, cwd=workdir, capture_output=True, text=True, timeout=300)
+                         check=False, cwd=workdir, capture_output=True, text=True, timeout=600)
     print(run.stdout, run.stderr)
     assert report.exists(), f"schemathesis did not run (exit {run.returncode}): {run.stderr[-2000:]}"
     return json.loads(report.read_text())
@@ -103,7 +103,8 @@ def _run_schemathesis(url: str, workdir: Path) -> dict:
 def test_api_conforms_to_its_schema(tmp_path):
     write_tiny_checkpoints(tmp_path)
     # one torch thread leaves a core to schemathesis; spare slots for streams it hangs up on mid-way
-    env = {"GENLAB_INFERENCE_SLOTS": "4", "GENLAB_TORCH_THREADS": "1"}
+    # a lab session whose worker cannot start within 20 s is a 503, inside schemathesis's 30 s request timeout
+    env = {"GENLAB_INFERENCE_SLOTS": "4", "GENLAB_TORCH_THREADS": "1", "GENLAB_LAB_START_SECONDS": "20"}
     with uvicorn_server(tmp_path, env=env) as (url, _):
         report = _run_schemathesis(url, tmp_path)
     assert report["operations"], "schemathesis could not load /openapi.json: its output (captured stdout) says why"

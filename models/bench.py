@@ -11,17 +11,12 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from models.precision import matmul_rate
+
 
 def matmul_flops_per_second(size: int = 1024, repeats: int = 10) -> float:
     """Median dense float32 matmul throughput on this machine: the arithmetic ceiling."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    a @ b  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - start)
-    return 2 * size**3 / statistics.median(times)
+    return matmul_rate(torch.float32, size, repeats)
 
 
 def network_flops(model, batch: int, guidance: float) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
-from models.diffusion.train import train_diffusion
 from models.autoregressive.train import train_pixelcnn
+from models.diffusion.train import train_diffusion
 from models.flow.train import train_flow
 from models.gan import LOSSES
 from models.gan.train import train_gan

@@ -38,13 +38,19 @@ G_LOSS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 }
 
 
+# What every lab GAN lets a student change about the game itself (2-D and MNIST alike).
+GAME_PARAMS: dict[str, Spec] = {
+    "loss": Choice("nonsaturating", LOSSES),
+    "lr_g": Range(1e-3, 1e-5, 0.5),
+    "lr_d": Range(1e-3, 1e-5, 0.5),
+    "d_steps": Range(1, 1, 10, integer=True),
+    "g_steps": Range(1, 1, 10, integer=True),
+}
+
+
 class Gan2D:
     PARAMS: ClassVar[dict[str, Spec]] = {
-        "loss": Choice("nonsaturating", LOSSES),
-        "lr_g": Range(1e-3, 1e-5, 0.5),
-        "lr_d": Range(1e-3, 1e-5, 0.5),
-        "d_steps": Range(1, 1, 10, integer=True),
-        "g_steps": Range(1, 1, 10, integer=True),
+        **GAME_PARAMS,
         "latent_dim": Range(2, 1, 16, integer=True),
         "gp_weight": Range(0.1, 0.0, 100.0),
         "width": Range(64, 8, 256, integer=True),

@@ -13,9 +13,9 @@ import torch
 from torch import nn
 
 from models.gan import GAN, GANConfig
-from models.lab.gan2d import LOSSES, adversarial_step
+from models.lab.gan2d import GAME_PARAMS, adversarial_step
 from models.lab.nets import seeded_init_
-from models.lab.params import Choice, Range, Spec
+from models.lab.params import Range, Spec
 
 # models/gan knows no hinge loss; its `loss` only decides whether D's output reads as p(real) (the BCE
 # losses) or as an unbounded critic score (wgan-gp), and a hinge-trained D gives an unbounded score.
@@ -24,11 +24,7 @@ REGISTRY_LOSS = {"minimax": "minimax", "nonsaturating": "nonsaturating", "wgan-g
 
 class GanMnist:
     PARAMS: ClassVar[dict[str, Spec]] = {
-        "loss": Choice("nonsaturating", LOSSES),
-        "lr_g": Range(1e-3, 1e-5, 0.5),
-        "lr_d": Range(1e-3, 1e-5, 0.5),
-        "d_steps": Range(1, 1, 10, integer=True),
-        "g_steps": Range(1, 1, 10, integer=True),
+        **GAME_PARAMS,
         "latent_dim": Range(32, 1, 128, integer=True),
         "gp_weight": Range(10.0, 0.0, 100.0),
         "width": Range(16, 8, 64, integer=True),  # G's and D's channels: 16 trains about 4x faster than 32

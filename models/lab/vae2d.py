@@ -17,10 +17,13 @@ from models.lab.params import Range, Spec
 OBS_STD = 0.1
 
 
+# What every lab VAE lets a student change about the objective (2-D and MNIST alike).
+OBJECTIVE_PARAMS: dict[str, Spec] = {"lr": Range(2e-3, 1e-5, 1.0), "beta": Range(1.0, 0.0, 1000.0)}
+
+
 class Vae2D:
     PARAMS: ClassVar[dict[str, Spec]] = {
-        "lr": Range(2e-3, 1e-5, 1.0),
-        "beta": Range(1.0, 0.0, 1000.0),
+        **OBJECTIVE_PARAMS,
         "latent_dim": Range(2, 1, 16, integer=True),
         "width": Range(64, 8, 256, integer=True),
     }

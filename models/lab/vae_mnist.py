@@ -14,6 +14,7 @@ from torch import nn
 
 from models.lab.nets import seeded_init_
 from models.lab.params import Range, Spec
+from models.lab.vae2d import OBJECTIVE_PARAMS
 from models.vae import VAE, VAEConfig
 
 HIDDEN = 256  # the dense layer between the convs and z (VAEConfig's default)
@@ -21,8 +22,7 @@ HIDDEN = 256  # the dense layer between the convs and z (VAEConfig's default)
 
 class VaeMnist:
     PARAMS: ClassVar[dict[str, Spec]] = {
-        "lr": Range(2e-3, 1e-5, 1.0),
-        "beta": Range(1.0, 0.0, 1000.0),
+        **OBJECTIVE_PARAMS,
         "latent_dim": Range(16, 1, 64, integer=True),
         "width": Range(16, 8, 64, integer=True),
         "batch_size": Range(64, 8, 512, integer=True),

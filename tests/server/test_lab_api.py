@@ -22,9 +22,9 @@ GAN = {"family": "gan", "data": "8gaussians", "seed": 3, "steps_per_frame": 5}
 def lab(tmp_path_factory):
     """One server for the lifecycle tests: generous limits, a short idle time."""
     env = {**SLOW_START, "GENLAB_LAB_IDLE_SECONDS": "3", "GENLAB_LAB_CLIENT_SESSIONS": "8"}
-    with uvicorn_server(tmp_path_factory.mktemp("checkpoints"), env) as (url, proc):  # 2-D toys need none
-        with httpx.Client(base_url=url, timeout=150) as client:
-            yield client, proc
+    with (uvicorn_server(tmp_path_factory.mktemp("checkpoints"), env) as (url, proc),  # 2-D toys need none
+          httpx.Client(base_url=url, timeout=150) as client):
+        yield client, proc
 
 
 def _create(client: httpx.Client, **overrides) -> dict:
@@ -196,13 +196,13 @@ def test_unknown_sessions_are_404(lab):
 
 
 def test_sessions_end_at_their_step_budget(tmp_path):
-    with uvicorn_server(tmp_path, {**SLOW_START, "GENLAB_LAB_MAX_STEPS": "40"}) as (url, _):
-        with httpx.Client(base_url=url, timeout=150) as client:
-            session = _create(client)
-            _control(client, session, action="play")
-            end = _frames(client, session, 100)[-1]
-            assert end["event"] == "end" and end["reason"] == "budget" and "GENLAB_LAB_MAX_STEPS" in end["detail"]
-            assert client.get(f"/api/lab/sessions/{session['id']}").json()["step"] == 40
+    with (uvicorn_server(tmp_path, {**SLOW_START, "GENLAB_LAB_MAX_STEPS": "40"}) as (url, _),
+          httpx.Client(base_url=url, timeout=150) as client):
+        session = _create(client)
+        _control(client, session, action="play")
+        end = _frames(client, session, 100)[-1]
+        assert end["event"] == "end" and end["reason"] == "budget" and "GENLAB_LAB_MAX_STEPS" in end["detail"]
+        assert client.get(f"/api/lab/sessions/{session['id']}").json()["step"] == 40
 
 
 def test_past_its_share_a_client_gets_429_and_a_full_lab_503(tmp_path):
@@ -221,11 +221,11 @@ def test_past_its_share_a_client_gets_429_and_a_full_lab_503(tmp_path):
         time.sleep(0.2)
     assert not any(os.path.exists(f"/proc/{pid}") for pid in workers), "the server's shutdown ends its workers"
 
-    with uvicorn_server(tmp_path, {**SLOW_START, "GENLAB_LAB_SESSIONS": "1", "GENLAB_LAB_CLIENT_SESSIONS": "2"}) as (url, _):
-        with httpx.Client(base_url=url, timeout=150) as client:
-            _create(client)
-            full = client.post("/api/lab/sessions", json=GAN)
-            assert full.status_code == 503 and int(full.headers["retry-after"]) > 0 and "GENLAB_LAB_SESSIONS" in full.text
+    env = {**SLOW_START, "GENLAB_LAB_SESSIONS": "1", "GENLAB_LAB_CLIENT_SESSIONS": "2"}
+    with uvicorn_server(tmp_path, env) as (url, _), httpx.Client(base_url=url, timeout=150) as client:
+        _create(client)
+        full = client.post("/api/lab/sessions", json=GAN)
+        assert full.status_code == 503 and int(full.headers["retry-after"]) > 0 and "GENLAB_LAB_SESSIONS" in full.text
 
 
 def test_a_2d_run_exports_as_a_download(lab):

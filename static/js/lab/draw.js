@@ -45,14 +45,7 @@ export function createDrawPad(canvas, onChange) {
   }
 
   function render() {
-    const size = Math.round(canvas.getBoundingClientRect().width) || canvas.width;
-    const dpr = Math.min(3, window.devicePixelRatio || 1);
-    if (canvas.width !== Math.round(size * dpr)) {
-      canvas.width = Math.round(size * dpr);
-      canvas.height = Math.round(size * dpr);
-    }
-    const c = canvas.getContext("2d");
-    c.setTransform(canvas.width / size, 0, 0, canvas.height / size, 0, 0);
+    const { c, size } = fitCanvas(canvas);
     c.fillStyle = "#fff";
     c.fillRect(0, 0, size, size);
     const px = (v) => ((v + REACH) / (2 * REACH)) * size;

@@ -205,6 +205,14 @@ def test_sessions_end_at_their_step_budget(tmp_path):
         assert client.get(f"/api/lab/sessions/{session['id']}").json()["step"] == 40
 
 
+def test_sessions_end_at_their_wall_clock(tmp_path):
+    env = {**SLOW_START, "GENLAB_LAB_MAX_SECONDS": "3"}
+    with uvicorn_server(tmp_path, env) as (url, _), httpx.Client(base_url=url, timeout=150) as client:
+        session = _create(client)
+        end = _frames(client, session, 100)[-1]  # paused: only the clock runs
+        assert end["event"] == "end" and end["reason"] == "budget" and "GENLAB_LAB_MAX_SECONDS" in end["detail"]
+
+
 def test_past_its_share_a_client_gets_429_and_a_full_lab_503(tmp_path):
     env = {**SLOW_START, "GENLAB_LAB_SESSIONS": "2", "GENLAB_LAB_CLIENT_SESSIONS": "1"}
     with uvicorn_server(tmp_path, env) as (url, proc):

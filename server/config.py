@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     lab_max_seconds: float = Field(900.0, gt=0, le=86_400)  # wall clock of one session
     lab_idle_seconds: float = Field(30.0, gt=0, le=3600)  # a session nobody watches ends after this
     lab_memory_mb: int = Field(1500, ge=700, le=1_000_000)  # address-space cap of one worker
-    lab_nice: int = Field(19, ge=0, le=19)  # CPU priority of lab workers: 19, the lowest, yields to everything else
+    lab_nice: int = Field(10, ge=0, le=19)  # CPU priority of lab workers: inference at 0 gets ~10x their share
     lab_max_fps: float = Field(8.0, gt=0, le=60)  # frames per second at most, per session
     lab_start_seconds: float = Field(60.0, gt=0, le=600)  # a worker that does not open its session by then fails
     # Exported lab runs (default: <checkpoint_dir>/lab-exports): models/ is served like the checkpoints, downloads/

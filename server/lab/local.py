@@ -1,7 +1,7 @@
 """The embedded lab backend: every session in its own local worker process, nothing to install.
 
 A worker is a fresh interpreter (multiprocessing's spawn: no copy of the server's threads or sockets)
-that confines itself (nice 19, one torch thread, a memory cap), imports torch and the lab, and then
+that confines itself (a low priority, one torch thread, a memory cap), imports torch and the lab, and then
 waits for its session. One such spare is kept started, so opening a session does not wait for torch
 to import. Ending a session ends its process, which returns all of its memory.
 """

@@ -31,7 +31,7 @@ class WorkerLimits:
     max_steps: int
     max_seconds: float
     memory_mb: int
-    nice: int  # 19: the lowest CPU priority, so inference always comes first
+    nice: int  # 10 by default: a request being answered gets ~10x a worker's share of a core
     min_frame_seconds: float
     checkpoint_dir: str  # where the worker finds the digit classifier for MNIST runs
 
@@ -46,9 +46,9 @@ class Outbox(Protocol):
 
 
 def confine_process(limits: WorkerLimits, cap_memory: bool = True) -> None:
-    """What keeps a worker from slowing the server: a low CPU priority (by default the lowest, so
-    inference always comes first), one torch thread, and an address-space cap so a runaway session dies alone (a Ray actor
-    declares its memory to Ray instead: Ray's own worker maps more address space than it uses)."""
+    """What keeps a worker from slowing the server: a low CPU priority (inference comes first), one
+    torch thread, and an address-space cap so a runaway session dies alone (a Ray actor declares its
+    memory to Ray instead: Ray's own worker maps more address space than it uses)."""
     import torch
 
     os.nice(max(0, limits.nice - os.nice(0)))

@@ -103,8 +103,9 @@ $G evaluate ddpm-mnist --n 1000 --curves --write
 FL=(flow --title "Normalizing flow (RealNVP/Glow)" --batch-size 64 --lr 1e-3 --grad-clip 50 --coupling-hidden 160 --steps-per-level 8 --runs runs/flow)
 $G train "${FL[@]}" --id flow-mnist --epochs 70 --stop-after-epoch 15
 $G train "${FL[@]}" --id flow-mnist --epochs 55 --note "Trained 15 epochs of a 70-epoch cosine plan, then re-planned to 55 epochs and resumed."
-PX=(pixelcnn --title "Gated PixelCNN (class-conditional)" --conditional --width 32 --layers 8 --batch-size 64 --lr 1e-3 --grad-clip 100 --runs runs/pixelcnn)
-$G train "${PX[@]}" --id pixelcnn-mnist --epochs 30 --stop-after-epoch 7
-$G train "${PX[@]}" --id pixelcnn-mnist --epochs 22 --stop-after-epoch 16
-$G train "${PX[@]}" --id pixelcnn-mnist --epochs 44 --note "Trained 7 epochs of a 30-epoch cosine plan, re-planned to 22 epochs after epoch 7 and to 44 after epoch 16, resumed each time (its last 16 epochs on two threads)."
+# pixelcnn-mnist trains in bf16 autocast (weights and log-probs stay fp32): 1.6x faster here (AVX512-BF16, measured by
+# the command itself, which refuses bf16 where it would not be faster: drop --precision bf16 there).
+PX=(pixelcnn --title "Gated PixelCNN (class-conditional)" --conditional --width 64 --layers 8 --batch-size 64 --lr 1e-3 --grad-clip 100 --precision bf16 --runs runs/pixelcnn)
+$G train "${PX[@]}" --id pixelcnn-mnist --epochs 40 --stop-after-epoch 11
+$G train "${PX[@]}" --id pixelcnn-mnist --epochs 32 --note "Trained 11 epochs of a 40-epoch cosine plan, then re-planned to 32 epochs and resumed; two threads, bf16 autocast."
 for id in flow-mnist pixelcnn-mnist; do $G evaluate "$id" --n 1000 --write; done

@@ -102,9 +102,11 @@ class LabManager:
         except BaseException:
             await self.end(session, "failed", "the session's worker did not start")
             raise
-        if kind == "failed":
+        if kind == "failed" and session.ended is None:
             await self.end(session, "failed", detail)
             raise ControlRefused(detail)
+        if session.ended is not None:
+            raise ServerBusy(f"the session ended as it started: {session.ended['detail']}")
         session.info, session.idle_since = detail, time.monotonic()  # idle from now, not from the request
         return session
 
@@ -213,6 +215,7 @@ class LabManager:
     def _dispatch(self, session: LabSession, message: tuple) -> None:
         kind = message[0]
         if kind in ("ready", "failed") and not session.opened.done():
+            session.idle_since = time.monotonic()  # a slow start does not count as time unwatched
             session.opened.set_result(message)
         elif kind == "reply":
             future = session.pending.get(message[1])

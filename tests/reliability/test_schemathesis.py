@@ -103,8 +103,10 @@ def _run_schemathesis(url: str, workdir: Path) -> dict:
 def test_api_conforms_to_its_schema(tmp_path):
     write_tiny_checkpoints(tmp_path)
     # one torch thread leaves a core to schemathesis; spare slots for streams it hangs up on mid-way
-    # a lab session whose worker cannot start within 20 s is a 503, inside schemathesis's 30 s request timeout
-    env = {"GENLAB_INFERENCE_SLOTS": "4", "GENLAB_TORCH_THREADS": "1", "GENLAB_LAB_START_SECONDS": "20"}
+    # lab workers at normal priority, so that one starts well within schemathesis's 30 s request timeout even on a
+    # busy machine (at the default nice 10 a start could take longer, and its 503 counts as a server error)
+    env = {"GENLAB_INFERENCE_SLOTS": "4", "GENLAB_TORCH_THREADS": "1", "GENLAB_LAB_START_SECONDS": "25",
+           "GENLAB_LAB_NICE": "0"}
     with uvicorn_server(tmp_path, env=env) as (url, _):
         report = _run_schemathesis(url, tmp_path)
     assert report["operations"], "schemathesis could not load /openapi.json: its output (captured stdout) says why"

@@ -21,7 +21,7 @@ GAN = {"family": "gan", "data": "8gaussians", "seed": 3, "steps_per_frame": 5}
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """One server for the lifecycle tests: generous limits, a short idle time."""
-    env = {**SLOW_START, "GENLAB_LAB_IDLE_SECONDS": "3", "GENLAB_LAB_CLIENT_SESSIONS": "8"}
+    env = {**SLOW_START, "GENLAB_LAB_CLIENT_SESSIONS": "8"}
     with (uvicorn_server(tmp_path_factory.mktemp("checkpoints"), env) as (url, proc),  # 2-D toys need none
           httpx.Client(base_url=url, timeout=150) as client):
         yield client, proc
@@ -165,14 +165,15 @@ def test_delete_ends_the_stream_and_the_worker(lab):
     assert len(_worker_pids(proc.pid)) < len(workers)
 
 
-def test_a_session_nobody_watches_ends_by_itself(lab):
-    client, _ = lab
-    session = _create(client)
-    _frames(client, session, 1)  # a reader comes and goes
-    deadline = time.monotonic() + 20
-    while client.get(f"/api/lab/sessions/{session['id']}").json()["ended"] is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert client.get(f"/api/lab/sessions/{session['id']}").json()["ended"]["reason"] == "idle"
+def test_a_session_nobody_watches_ends_by_itself(tmp_path):
+    env = {**SLOW_START, "GENLAB_LAB_IDLE_SECONDS": "3"}
+    with uvicorn_server(tmp_path, env) as (url, _), httpx.Client(base_url=url, timeout=150) as client:
+        session = _create(client)
+        _frames(client, session, 1)  # a reader comes and goes
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/lab/sessions/{session['id']}").json()["ended"] is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert client.get(f"/api/lab/sessions/{session['id']}").json()["ended"]["reason"] == "idle"
 
 
 def test_the_run_log_is_a_csv_of_every_frame(lab):

@@ -3,6 +3,7 @@ instance this test starts in-process."""
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import ray
@@ -51,18 +52,24 @@ async def _run(settings: Settings) -> tuple[dict, dict]:
         await lab.shutdown()
 
 
+def _in_a_thread(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright may hold this thread's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _without_clock(frame: dict) -> dict:
     return {k: v for k, v in frame.items() if k not in ("budget", "state")}
 
 
 def test_ray_actors_run_the_same_sessions_as_local_workers(local_ray):
-    ray_frames = asyncio.run(_run(Settings(ray_address="local", lab_start_seconds=120)))
+    ray_frames = _in_a_thread(_run(Settings(ray_address="local", lab_start_seconds=120)))
     assert ray_frames[0]["hp"]["lr_d"] == 0.002 and ray_frames[1]["step"] == 50
     deadline = time.monotonic() + 30  # ray.kill returns at once; the CPU comes back when the actor is gone
     while ray.available_resources().get("CPU") != 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert ray.available_resources().get("CPU") == 2, "the session's actor was ended and its CPU returned"
-    local_frames = asyncio.run(_run(Settings(lab_start_seconds=120)))
+    local_frames = _in_a_thread(_run(Settings(lab_start_seconds=120)))
     assert [_without_clock(f) for f in ray_frames] == [_without_clock(f) for f in local_frames]
 
 
@@ -76,4 +83,4 @@ def test_a_bad_spec_fails_the_actor_cleanly(local_ray):
         finally:
             await lab.shutdown()
 
-    asyncio.run(run())
+    _in_a_thread(run())

@@ -2,6 +2,7 @@
 
 Each test gets a server with the limits it needs; sessions are 2-D GANs, whose steps take milliseconds."""
 
+import contextlib
 import json
 import math
 import os
@@ -21,15 +22,28 @@ GAN = {"family": "gan", "data": "8gaussians", "seed": 3, "steps_per_frame": 5}
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """One server for the lifecycle tests: generous limits, a short idle time."""
-    env = {**SLOW_START, "GENLAB_LAB_CLIENT_SESSIONS": "8"}
+    env = {**SLOW_START, "GENLAB_LAB_CLIENT_SESSIONS": "4", "GENLAB_LAB_SESSIONS": "4"}
     with (uvicorn_server(tmp_path_factory.mktemp("checkpoints"), env) as (url, proc),  # 2-D toys need none
           httpx.Client(base_url=url, timeout=150) as client):
         yield client, proc
 
 
+OPENED: list[tuple[httpx.Client, str]] = []  # sessions a test opened, ended after it (the lab holds only a few)
+
+
+@pytest.fixture(autouse=True)
+def _end_sessions():
+    yield
+    while OPENED:
+        client, session_id = OPENED.pop()
+        with contextlib.suppress(httpx.HTTPError, RuntimeError):  # a server of its own may be gone already
+            client.delete(f"/api/lab/sessions/{session_id}")
+
+
 def _create(client: httpx.Client, **overrides) -> dict:
     response = client.post("/api/lab/sessions", json={**GAN, **overrides})
     assert response.status_code == 201, response.text
+    OPENED.append((client, response.json()["id"]))
     return response.json()
 
 

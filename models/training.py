@@ -165,6 +165,8 @@ def fit(model: torch.nn.Module, cfg: FitConfig, state_path: Path,
         augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None) -> FitResult:
     """Train on the train split, log train and held-out terms per epoch (and every `log_every` steps),
     film fixed-seed samples every `film_every` epochs, and checkpoint the whole state every epoch."""
+    if cfg.precision == "bf16":  # once per run, before any step: refused where bf16 would be slower
+        log.info("bf16 training: %s", require_fast_bf16())
     optimizers = _optimizers(model, cfg.lr)
     meta = _start_or_resume(model, optimizers, cfg, state_path)
     film_path = state_path.with_name(state_path.name.split(".")[0] + ".film.safetensors")
@@ -224,8 +226,6 @@ def save_trained(args, model: torch.nn.Module, card: dict, result: FitResult) ->
 
 
 def fit_config(args) -> FitConfig:
-    if args.precision == "bf16":
-        log.info("bf16 training: %s", require_fast_bf16())
     return FitConfig(precision=args.precision, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                      grad_clip=args.grad_clip, film_every=args.film_every,
                      film_every_steps=args.film_every_steps, log_every=args.log_every, stop_after=args.stop_after_epoch)

@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from models.data import TOY_DISTRIBUTIONS
-from models.lab import DRAWN, FAMILIES
+from models.lab import DRAWN, FAMILIES, MNIST
 from server.schemas import Seed, Strict
 
-MNIST = "mnist"
 Family = Literal[tuple(sorted(FAMILIES))]
 DataName = Literal[tuple(sorted(TOY_DISTRIBUTIONS)) + (DRAWN, MNIST)]
 Coordinate = Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)]

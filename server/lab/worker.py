@@ -60,10 +60,10 @@ def confine_process(limits: WorkerLimits, cap_memory: bool = True) -> None:
 
 def open_session(spec: dict, limits: WorkerLimits):
     """models.lab.Session from the create request; MNIST sessions get the shipped digit classifier."""
-    from models.lab import Session
+    from models.lab import MNIST, Session
 
     extra = {}
-    if spec["data"] == "mnist":
+    if spec["data"] == MNIST:
         from models.lab.mnist import load_classifier
 
         extra = {"classifier": load_classifier(limits.checkpoint_dir)}

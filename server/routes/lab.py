@@ -28,10 +28,9 @@ NO_SESSION = {404: error_response("no lab session has this id (it may have ended
 BODY = {413: error_response("the body is too large"), **INVALID}
 CREATE = {**BODY, 429: error_response("this client already runs its share of lab sessions", retry=True),
           503: error_response("the lab is full (or off): try again later", retry=True)}
-CONTROL = {**NO_SESSION, **BODY, 409: error_response("the session has ended"),
-           503: error_response("the session's worker did not answer in time", retry=True)}
-EXPORT = {**NO_SESSION, **BODY, 409: error_response("the session has ended"),
-          503: error_response("the session's worker did not answer in time", retry=True)}
+# a control and an export are both messages to the session's worker
+TO_WORKER = {**NO_SESSION, **BODY, 409: error_response("the session has ended"),
+             503: error_response("the session's worker did not answer in time", retry=True)}
 EXPORT_FILE = r"^lab-[a-z0-9-]{1,48}\.(json|safetensors)$"
 CSV = {200: {"description": "one row per frame: step, each loss, each figure", "content": {"text/csv": {}}}}
 
@@ -122,7 +121,7 @@ async def stream_frames(session_id: str, request: Request):
                              headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
 
-@router.post("/sessions/{session_id}/control", responses=CONTROL)
+@router.post("/sessions/{session_id}/control", responses=TO_WORKER)
 async def control_session(session_id: str, req: LabControl, request: Request):
     """Play, pause, step n, reset, change hyper-parameters, apply a preset, or set the frame spacing; answers
     the state once the worker has applied it. A refused control changes nothing."""
@@ -146,7 +145,7 @@ async def download_log(session_id: str, request: Request):
                     headers={"content-disposition": f'attachment; filename="lab-{session.id}.csv"'})
 
 
-@router.post("/sessions/{session_id}/export", status_code=201, responses=EXPORT)
+@router.post("/sessions/{session_id}/export", status_code=201, responses=TO_WORKER)
 async def export_model(session_id: str, req: LabExport, request: Request):
     """Save the session's model as a checkpoint: a model card and safetensors weights. An MNIST GAN or VAE
     is served at once like a shipped model (`page` opens it); a 2-D run is a download (`files`)."""

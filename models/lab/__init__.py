@@ -9,6 +9,6 @@ transport lives in server/."""
 from models.lab.mnist import MNIST
 from models.lab.params import COMMON
 from models.lab.presets import PRESETS
-from models.lab.session import DRAWN, FAMILIES, Session, initial_hp, preset_hp, session_specs
+from models.lab.session import DRAWN, FAMILIES, Session, initial_hp, preset_fits, preset_hp, session_specs
 
-__all__ = ["COMMON", "DRAWN", "FAMILIES", "MNIST", "PRESETS", "Session", "initial_hp", "preset_hp", "session_specs"]
+__all__ = ["COMMON", "DRAWN", "FAMILIES", "MNIST", "PRESETS", "Session", "initial_hp", "preset_fits", "preset_hp", "session_specs"]

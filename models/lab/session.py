@@ -40,18 +40,28 @@ def session_specs(family: str, data: str) -> dict:
     return {**COMMON, **world.FAMILIES[family].PARAMS, **world.PARAMS}
 
 
-def preset_hp(preset: str, family: str) -> dict:
-    """The hyper-parameters a preset sets for `family`; ValueError if it does not fit."""
-    if preset not in PRESETS or family not in PRESETS[preset].families:
-        fitting = sorted(name for name, p in PRESETS.items() if family in p.families)
-        raise ValueError(f"preset: {preset!r} is not a preset for {family}; choose from {fitting}")
+def preset_fits(preset: str, family: str, data: str) -> bool:
+    """Whether `preset` has a recipe for `family` whose every setting a session on `data` has (the stabilizers
+    and the mixture decoder exist on 2-D toys only); False where the family is not offered on `data`."""
+    try:
+        specs = session_specs(family, data)
+    except ValueError:
+        return False
+    return family in PRESETS[preset].families and set(PRESETS[preset].hp[family]) <= set(specs)
+
+
+def preset_hp(preset: str, family: str, data: str) -> dict:
+    """The hyper-parameters a preset sets for `family` on `data`; ValueError if it does not fit."""
+    if preset not in PRESETS or not preset_fits(preset, family, data):
+        fitting = sorted(name for name in PRESETS if preset_fits(name, family, data))
+        raise ValueError(f"preset: {preset!r} is not a preset for {family} on {data}; choose from {fitting}")
     return dict(PRESETS[preset].hp[family])
 
 
 def initial_hp(family: str, data: str, preset: str | None, hp: dict) -> dict:
     """Defaults, then the preset's values, then the caller's, all checked (ValueError names the field)."""
     specs = session_specs(family, data)
-    return {**defaults(specs), **(preset_hp(preset, family) if preset else {}), **validate(specs, hp)}
+    return {**defaults(specs), **(preset_hp(preset, family, data) if preset else {}), **validate(specs, hp)}
 
 
 class Session:
@@ -70,7 +80,7 @@ class Session:
         self.reset()
 
     def preset_hp(self, preset: str) -> dict:
-        return preset_hp(preset, self.family)
+        return preset_hp(preset, self.family, self.data)
 
     # --- controls ---------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, StreamingResponse
 
 from models.checkpoint import atomic_write, card_path, weights_path, write_card
-from models.lab import DRAWN, FAMILIES, MNIST, PRESETS, initial_hp, session_specs
+from models.lab import DRAWN, FAMILIES, MNIST, PRESETS, initial_hp, preset_fits, session_specs
 from models.lab.export import LAB_2D
 from models.lab.runlog import run_log_csv
 from server.execution import client_address
@@ -65,7 +65,8 @@ async def get_options(request: Request):
               "max_fps": s.lab_max_fps, "sessions": s.lab_sessions, "client_sessions": s.lab_client_sessions}
     return {"families": {name: _family_options(name) for name in FAMILIES},
             "data": list(LabCreate.model_fields["data"].annotation.__args__),
-            "presets": {name: {"about": p.about, "steps": p.steps, "families": list(p.families), "hp": p.hp}
+            "presets": {name: {"about": p.about, "steps": p.steps, "families": list(p.families), "hp": p.hp,
+                               "mnist_families": [f for f in p.families if preset_fits(name, f, MNIST)]}
                         for name, p in PRESETS.items()},
             "limits": limits}
 

@@ -140,6 +140,12 @@ def test_non_finite_numbers_and_bad_specs_are_refused_before_any_worker(lab):
                 {"family": "gan", "data": "drawn"}, {"family": "gan", "data": "drawn", "points": [[0, 11]]},
                 {"family": "gan", "data": "9gaussians"}, {"family": "gan", "seed": -1}):
         assert client.post("/api/lab/sessions", json=bad).status_code == 422, bad
+    # a preset that needs a 2-D model's own switch is refused on MNIST by name, as the options say
+    presets = client.get("/api/lab/options").json()["presets"]
+    assert presets["fix-mode-collapse-minibatch"]["mnist_families"] == []
+    assert presets["fix-mode-collapse"]["mnist_families"] == ["gan"]
+    refused = client.post("/api/lab/sessions", json={"family": "gan", "data": "mnist", "preset": "fix-mode-collapse-unrolled"})
+    assert refused.status_code == 422 and "fix-mode-collapse-unrolled" in refused.text
 
 
 def test_a_drawn_distribution_trains(lab):

@@ -203,7 +203,7 @@ async function applyPreset(name) {
 }
 
 function presetByIndex(i) {
-  const names = presetsFor(options, s.family);
+  const names = presetsFor(options, s.family, s.data);
   if (i === 0) applyPreset(null);
   else if (names[i - 1]) applyPreset(names[i - 1]);
 }
@@ -217,6 +217,7 @@ function setSpeed(spf) {
 
 function restartWith(changes) {
   Object.assign(s, changes);
+  if (s.preset && !presetsFor(options, s.family, s.data).includes(s.preset)) s.preset = null;
   writeState(s);
   start();
 }
@@ -226,8 +227,7 @@ function cycle(list, value, delta = 1) {
 }
 
 function setFamily(family) {
-  const fits = presetsFor(options, family).includes(s.preset);
-  restartWith({ family, preset: fits ? s.preset : null, overrides: {} });
+  restartWith({ family, overrides: {} });  // a preset that does not fit the new family is dropped there
 }
 
 async function exportModel() {
@@ -260,7 +260,7 @@ function syncToolbar() {
   $("seed").value = s.seed;
   $("step-n").value = s.n;
   $("speed").value = String(s.spf);
-  const names = presetsFor(options, s.family);
+  const names = presetsFor(options, s.family, s.data);
   $("preset").replaceChildren(new Option("— none (defaults) —", ""),
     ...names.map((name, i) => new Option(`${i + 1}. ${name}`, name)));
   $("preset").value = s.preset || "";

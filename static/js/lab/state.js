@@ -26,11 +26,12 @@ export const encodeHp = (hp) => Object.entries(hp).map(([k, v]) => `${k}:${v}`).
 export function readState(options) {
   const families = Object.keys(options.families);
   const family = getString("family", families.includes(DEFAULTS.family) ? DEFAULTS.family : families[0], families);
-  const preset = getString("preset", null, presetsFor(options, family));
+  const data = getString("data", DEFAULTS.data, options.data);
+  const preset = getString("preset", null, presetsFor(options, family, data));
   const points = decodePoints(getString("pts"));
   return {
     family,
-    data: getString("data", DEFAULTS.data, options.data),
+    data,
     seed: getNumber("seed", 0, { min: 0, max: 4294967295, integer: true }),
     preset,
     overrides: decodeHp(getString("hp")),
@@ -54,7 +55,8 @@ export function writeState(s) {
   });
 }
 
-/** The presets that fit `family`, in the order the server lists them. */
-export function presetsFor(options, family) {
-  return Object.entries(options.presets).filter(([, p]) => p.families.includes(family)).map(([name]) => name);
+/** The presets that fit `family` on `data` (some exist on 2-D toys only), in the order the server lists them. */
+export function presetsFor(options, family, data) {
+  const fits = (p) => (data === "mnist" ? p.mnist_families : p.families).includes(family);
+  return Object.entries(options.presets).filter(([, p]) => fits(p)).map(([name]) => name);
 }

@@ -1,7 +1,8 @@
 """Save a lab session's model as a checkpoint: safetensors weights + a model card (models/checkpoint.py).
 
-An MNIST GAN or VAE is the registry's own network (gan_mnist.py, vae_mnist.py), so its card has family
-"gan" or "vae" and the regular /gan and /vae pages open it once it is in the checkpoint directory. A 2-D
+An MNIST GAN, VAE or diffusion model is the registry's own network (gan_mnist.py, vae_mnist.py,
+diffusion_mnist.py), so its card has that family and the regular /gan, /vae and /diffusion pages open it
+once it is in the checkpoint directory. A 2-D
 run's card has family LAB_2D, which the registry does not know: it is a download (the weights and the
 hyper-parameters to rebuild the lab networks), and must not be written into the served checkpoint
 directory, where it would be listed as a failed model."""

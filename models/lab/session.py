@@ -41,13 +41,19 @@ def session_specs(family: str, data: str) -> dict:
 
 
 def preset_fits(preset: str, family: str, data: str) -> bool:
-    """Whether `preset` has a recipe for `family` whose every setting a session on `data` has (the stabilizers
-    and the mixture decoder exist on 2-D toys only); False where the family is not offered on `data`."""
+    """Whether `preset` has a recipe for `family` whose every setting a session on `data` has and accepts (the
+    stabilizers and the mixture decoder exist on 2-D toys only); False where the family is not offered on `data`."""
     try:
         specs = session_specs(family, data)
     except ValueError:
         return False
-    return family in PRESETS[preset].families and set(PRESETS[preset].hp[family]) <= set(specs)
+    if family not in PRESETS[preset].families:
+        return False
+    try:
+        validate(specs, PRESETS[preset].hp[family])
+    except ValueError:
+        return False
+    return True
 
 
 def preset_hp(preset: str, family: str, data: str) -> dict:

@@ -148,8 +148,8 @@ async def download_log(session_id: str, request: Request):
 
 @router.post("/sessions/{session_id}/export", status_code=201, responses=TO_WORKER)
 async def export_model(session_id: str, req: LabExport, request: Request):
-    """Save the session's model as a checkpoint: a model card and safetensors weights. An MNIST GAN or VAE
-    is served at once like a shipped model (`page` opens it); a 2-D run is a download (`files`)."""
+    """Save the session's model as a checkpoint: a model card and safetensors weights. An MNIST GAN, VAE or
+    diffusion model is served at once like a shipped model (`page` opens it); a 2-D run is a download (`files`)."""
     lab = _lab(request)
     session = lab.get(session_id)
     model_id = f"lab-{session.spec['family']}-{session.spec['data']}-{secrets.token_hex(3)}"

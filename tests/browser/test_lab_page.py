@@ -192,8 +192,9 @@ def test_a_drawn_distribution_trains(lab: Page, live_server: str):
     expect(lab.locator("#scene-legend .legend-toggle[data-layer=data]")).to_be_attached()
 
 
-def test_mnist_shows_a_sample_grid(lab: Page, live_server: str):
-    opened(lab, f"{live_server}/lab?family=gan&data=mnist")
+@pytest.mark.parametrize("family", ["gan", "diffusion"])
+def test_mnist_shows_a_sample_grid(lab: Page, live_server: str, family: str):
+    opened(lab, f"{live_server}/lab?family={family}&data=mnist")
     grid = lab.locator("#mnist-grid")
     expect(grid).to_be_visible()
     expect(grid).to_have_attribute("src", PNG)

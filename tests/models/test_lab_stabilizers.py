@@ -90,7 +90,7 @@ def test_presets_for_2d_only_settings_are_refused_on_mnist_by_name():
     assert preset_fits("posterior-collapse-strong-decoder", "vae", "8gaussians")
     assert not preset_fits("posterior-collapse-strong-decoder", "vae", "mnist")
     assert preset_fits("posterior-collapse", "vae", "mnist")
-    assert not preset_fits("short-schedule", "diffusion", "mnist")  # diffusion is not offered on MNIST
+    assert not preset_fits("lr-too-high", "flow", "mnist")  # the flow is not offered on MNIST
     with pytest.raises(ValueError, match="^preset: 'posterior-collapse-strong-decoder' is not a preset for vae on mnist"):
         Session("vae", "mnist", preset="posterior-collapse-strong-decoder", classifier=lambda x: torch.zeros(len(x), 10))
 

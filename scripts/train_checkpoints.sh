@@ -107,5 +107,7 @@ $G train "${FL[@]}" --id flow-mnist --epochs 55 --note "Trained 15 epochs of a 7
 # the command itself, which refuses bf16 where it would not be faster: drop --precision bf16 there).
 PX=(pixelcnn --title "Gated PixelCNN (class-conditional)" --conditional --width 64 --layers 8 --batch-size 64 --lr 1e-3 --grad-clip 100 --precision bf16 --runs runs/pixelcnn)
 $G train "${PX[@]}" --id pixelcnn-mnist --epochs 40 --stop-after-epoch 11
-$G train "${PX[@]}" --id pixelcnn-mnist --epochs 32 --note "Trained 11 epochs of a 40-epoch cosine plan, then re-planned to 32 epochs and resumed; two threads, bf16 autocast."
+$G train "${PX[@]}" --id pixelcnn-mnist --epochs 32
+# ... and from that finished state, 16 more epochs: the plan stretched to 48 re-warms the learning rate to 2.5e-4 at epoch 33
+$G train "${PX[@]}" --id pixelcnn-mnist --epochs 48 --note "Trained 11 epochs of a 40-epoch cosine plan, re-planned to 32 epochs and resumed to its end, then re-planned to 48 epochs (the learning rate re-warmed to 2.5e-4) and resumed; two threads, bf16 autocast."
 for id in flow-mnist pixelcnn-mnist; do $G evaluate "$id" --n 1000 --write; done

@@ -4,8 +4,8 @@
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
 Writes home, vae, diffusion, gan, flow and pixelcnn.png, one picture per section of each explorer, and
-shortcuts.png, at 1280 x 800; the live lab (lab-*.png: a GAN collapsing and fixed, each family on a toy,
-an MNIST run); then each page in presentation mode at 1920 x 1080 (<page>-present.png).
+shortcuts.png, at 1280 x 800; the live lab (lab-*.png: a GAN collapsing and fixed (WGAN-GP; minibatch
+discrimination), each family on a toy, a VAE whose decoder is too strong, GAN and diffusion runs on MNIST); then each page in presentation mode at 1920 x 1080 (<page>-present.png).
 Not a test (pytest does not collect it). Uses the system Chromium.
 
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 docs/screenshots --only lab
@@ -173,6 +173,11 @@ def lab(page: Page, base: str) -> None:
     lab_run(page, base, "/lab?family=flow&data=8gaussians&seed=0&spf=50", 1500, "lab-flow.png")
     lab_run(page, base, "/lab?family=diffusion&data=8gaussians&seed=0&spf=50", 2500, "lab-diffusion.png")
     lab_run(page, base, "/lab?family=gan&data=mnist&seed=0&spf=20", 300, "lab-mnist.png")
+    lab_run(page, base, "/lab?family=diffusion&data=mnist&seed=0&spf=50", 800, "lab-mnist-diffusion.png")
+    lab_run(page, base, "/lab?family=gan&data=8gaussians&seed=0&preset=fix-mode-collapse-minibatch&spf=50", 1000,
+            "lab-gan-minibatch.png")
+    lab_run(page, base, "/lab?family=vae&data=8gaussians&seed=0&preset=posterior-collapse-strong-decoder&spf=50", 1000,
+            "lab-vae-strong-decoder.png")
 
 
 PRESENT = {  # page: (link, what shows once it is drawn)

@@ -71,7 +71,7 @@ class DiffusionMnist:
     @torch.no_grad()
     def images(self, z: torch.Tensor) -> torch.Tensor:
         """Deterministic DDIM from x_T = z, (B, 1, 28, 28) in [0, 1], with the EMA weights."""
-        sampler = make_sampler("ddim", self.module.alpha_bar, min(GRID_STEPS, self.config.timesteps))
+        sampler = make_sampler("ddim", self.module.alpha_bar, min(GRID_STEPS, self.module.config.timesteps))
         *_, last = denoise(self.module, sampler, z.view(-1, 1, 28, 28), None, 0.0, None)
         return (last.x_t + 1) / 2
 

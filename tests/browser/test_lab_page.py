@@ -114,12 +114,15 @@ def test_presets_and_hyperparameters_follow_the_url(lab: Page, live_server: str)
 def test_presets_offered_are_those_that_fit_the_data(lab: Page, live_server: str):
     """Minibatch discrimination is a 2-D model's switch: offered on 8 Gaussians, not on MNIST, where a link
     asking for it opens the session without it."""
-    opened(lab, f"{live_server}/lab?family=gan&data=mnist&preset=fix-mode-collapse-minibatch")
+    first = opened(lab, f"{live_server}/lab?family=gan&data=mnist&preset=fix-mode-collapse-minibatch")
     offered = lab.locator("#preset option").evaluate_all("options => options.map(o => o.value)")
     assert "fix-mode-collapse" in offered and "fix-mode-collapse-minibatch" not in offered
     assert "preset" not in query(lab)
     lab.locator("#data").select_option("8gaussians")
     expect(lab.locator("#preset option[value=fix-mode-collapse-minibatch]")).to_be_attached()
+    # wait for the new session, so the fixture ends it (else it lingers and fills this client's share)
+    expect(lab.locator("body")).not_to_have_attribute("data-session", first, timeout=60_000)
+    expect(lab.locator("#state-badge")).to_have_attribute("data-state", "paused", timeout=60_000)
 
 
 def test_a_refused_value_is_shown_and_undone(lab: Page, live_server: str):

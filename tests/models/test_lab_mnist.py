@@ -112,9 +112,12 @@ def test_an_exported_mnist_run_opens_in_the_registry_and_draws_the_same_digits(f
     z = session.world.noise[:GRID]
     with torch.no_grad():
         if family == "diffusion":  # the same DDIM from the same x_T, with the loaded weights (the EMA's included)
-            again = DiffusionMnist.images(loaded, z)
-            # weights stored as float16, amplified by 20 clipped DDIM steps of an untrained net: a few pixels flip
-            assert (again - session.model.images(z)).abs().mean() < 0.05
+            # the file holds float16 weights, and 20 clipped DDIM steps of an untrained net amplify the rounding:
+            # round the session's weights the same way, then the two must agree
+            for tensor in session.model.module.state_dict().values():
+                if tensor.dtype == torch.float32:
+                    tensor.copy_(tensor.half().float())
+            assert torch.allclose(DiffusionMnist.images(loaded, z), session.model.images(z), atol=1e-4)
         else:
             assert torch.allclose(loaded.module.decode(z), session.model.images(z), atol=2e-2)  # weights stored as float16
 

@@ -48,13 +48,15 @@ class Diffusion(nn.Module):
         ab = self.alpha_bar[t][:, None, None, None]
         return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
 
-    def loss(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
-        """E_{t, eps} ||eps - eps_theta(x_t, t, y)||^2, the DDPM "simple" loss; x in [0, 1]."""
+    def loss(self, x: torch.Tensor, labels: torch.Tensor | None,
+             generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+        """E_{t, eps} ||eps - eps_theta(x_t, t, y)||^2, the DDPM "simple" loss; x in [0, 1]. t, eps and the
+        label dropout come from `generator` when given (the lab's sessions), else from torch's global RNG."""
         x0 = x * 2 - 1
-        t = torch.randint(0, self.config.timesteps, (len(x),), device=x.device)
-        noise = torch.randn_like(x0)
+        t = torch.randint(0, self.config.timesteps, (len(x),), device=x.device, generator=generator)
+        noise = torch.randn(x0.shape, device=x.device, dtype=x0.dtype, generator=generator)
         if self.num_classes:
-            drop = torch.rand(len(x), device=x.device) < self.config.label_dropout
+            drop = torch.rand(len(x), device=x.device, generator=generator) < self.config.label_dropout
             labels = torch.where(drop, torch.full_like(labels, self.num_classes), labels)
         mse = F.mse_loss(self.net(self.q_sample(x0, t, noise), t, labels if self.num_classes else None), noise)
         return mse, {"mse": mse.item()}

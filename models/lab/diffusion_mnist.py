@@ -1,10 +1,10 @@
 """Diffusion on the MNIST digits for the lab: genlab's own DDPM (models/diffusion, Ho et al. 2020), tiny.
 
 The network IS the registry's (a UNet, here 16/32/32 channels and unconditional), so an exported run opens
-in the regular /diffusion page. The training step is the lab's: L_simple with t, the noise and the batch
-drawn from the session's generator (the registry's loss draws from torch's global one), then the EMA
-update the samples are drawn with. The grid decodes the world's fixed noise as x_T by deterministic DDIM
-(eta = 0) in GRID_STEPS steps (all T when T is fewer), so two grids of one run differ only because the model changed.
+in the regular /diffusion page, and so is its loss, given the session's generator for t and the noise;
+the EMA the samples are drawn with is updated after every step. The grid decodes the world's fixed noise
+as x_T by deterministic DDIM (eta = 0) in GRID_STEPS steps (all T when T is fewer), so two grids of one
+run differ only because the model changed.
 
 Why it is offered and the flow is not: measured on one thread beside a training run, 300 steps already
 turn noise into stroke-like marks (a 40k-parameter Glow-style flow after 600 steps still drew isolated
@@ -15,7 +15,6 @@ from dataclasses import asdict
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from models.diffusion.process import Diffusion, DiffusionConfig
@@ -57,16 +56,13 @@ class DiffusionMnist:
         return {"net": (self.module.net.parameters(), "lr")}
 
     def train_step(self, draw: Callable[[int], torch.Tensor], hp: dict, opts: dict, g: torch.Generator) -> dict:
-        """L_simple = E ||eps - eps_theta(x_t, t)||^2, t uniform (Ho et al. 2020, Algorithm 1), then the EMA."""
-        x0 = draw(hp["batch_size"]) * 2 - 1
-        t = torch.randint(0, self.config.timesteps, (len(x0),), generator=g)
-        noise = torch.randn(x0.shape, generator=g)
-        loss = F.mse_loss(self.module.net(self.module.q_sample(x0, t, noise), t, None), noise)
+        """The registry's L_simple (Ho et al. 2020, Algorithm 1) with the session's generator, then the EMA."""
+        loss, logs = self.module.loss(draw(hp["batch_size"]), None, generator=g)
         opts["net"].zero_grad(set_to_none=True)
         loss.backward()
         opts["net"].step()
         self.module.after_step()
-        return {"mse": loss.item()}
+        return logs
 
     @torch.no_grad()
     def images(self, z: torch.Tensor) -> torch.Tensor:

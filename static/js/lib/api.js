@@ -71,18 +71,25 @@ async function errorFrom(response, path) {
   return new ApiError(response.status, `${head}: ${message || response.statusText}`, path);
 }
 
-/** GET `path` (body undefined) or POST `body` as JSON; resolves to the parsed JSON answer. */
-export async function api(path, body) {
+/**
+ * GET `path` (body undefined) or POST `body` as JSON; resolves to the parsed JSON answer.
+ * `signal` (an AbortController's) voids a request a newer one supersedes: still queued, it never goes out
+ * (it would hold one of the MAX_IN_FLIGHT slots for an answer nobody shows); sent, it is cancelled, which
+ * the server sees as its client leaving. Either way the promise rejects with the signal's AbortError.
+ */
+export async function api(path, body, { signal } = {}) {
   const init = body === undefined
-    ? { headers: { Accept: "application/json" } }
+    ? { headers: { Accept: "application/json" }, signal }
     : { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body) };
+        body: JSON.stringify(body), signal };
   for (let attempt = 0; ; attempt += 1) {
     await acquire();
     let response;
     try {
+      signal?.throwIfAborted();
       response = await fetch(path, init);
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       throw new ApiError(0, `network error: the server did not answer (${err.message})`, path);
     } finally {
       release();

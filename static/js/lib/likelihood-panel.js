@@ -4,7 +4,7 @@
 // figure (each pixel an on/off probability) is shown apart and never ranked with them.
 // Models that are not loaded (GET /api/models) are left out.
 
-import { post } from "./api.js";
+import { api } from "./api.js";
 import { digit, el, setSrc } from "./images.js";
 
 /** The models the panel asks, in table order. */
@@ -22,7 +22,7 @@ const PIXELS = 784;
  * −log p(x) with no class given: the server answers it for every model here, a class-conditional one
  * through its marginal (the PixelCNN's exact Σ_y p(x | y) / 10, the DDPM's null-class bound).
  */
-const score = (model, image) => post(model.id, "log-prob", { image, seed: 0 });
+const score = (model, image, signal) => api(`/api/models/${encodeURIComponent(model.id)}/log-prob`, { image, seed: 0 }, { signal });
 
 /** Where a model's figure goes before its answer says (`data`): the VAEs model on/off pixels. */
 const apartGuess = (model) => model.family === "vae";
@@ -72,6 +72,7 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
   }
   const rows = loaded.map(({ spec, model }) => ({ ...row(spec), model, guessApart: apartGuess(model) }));
   let token = 0;
+  let pending = null; // the AbortController of the newest digit's requests
 
   function toApart(r) {
     r.tr.remove();
@@ -139,6 +140,9 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
   async function show(d) {
     if (!d) return;
     const mine = ++token;
+    pending?.abort();
+    pending = new AbortController();
+    const { signal } = pending;
     setSrc(thumb, d.src, `the digit being scored: ${d.caption}`);
     caption.textContent = `For ${d.caption}: how probable each model finds it.`;
     delete container.dataset.done;
@@ -151,7 +155,7 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
     await Promise.all(rows.map(async (r) => {
       let out;
       try {
-        out = await score(r.model, d.image);
+        out = await score(r.model, d.image, signal);
       } catch (err) {
         if (mine === token) failed(r, err);
         return;

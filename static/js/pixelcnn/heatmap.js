@@ -38,8 +38,20 @@ function posteriorChart(container, probs, label) {
 export function createHeatmap(ctx) {
   const section = $("heatmap");
   let token = 0;
+  let pending = null; // the AbortController of the newest refresh's requests
+  const answers = new Map(); // "model|digit" -> the route's answer: a new stroke does not re-ask for the real digit
 
-  async function fill(col, d, mine) {
+  async function heatmapOf(d, signal) {
+    const key = `${ctx.model.id}|${d.src}`;
+    if (!answers.has(key)) {
+      const out = await api(`/api/pixelcnn/${encodeURIComponent(ctx.model.id)}/heatmap`, { image: d.image }, { signal });
+      if (answers.size >= 16) answers.delete(answers.keys().next().value);
+      answers.set(key, out);
+    }
+    return answers.get(key);
+  }
+
+  async function fill(col, d, mine, signal) {
     const x = col.querySelector(".heat-x");
     const map = col.querySelector(".heat-map");
     const empty = col.querySelector(".heat-empty");
@@ -56,7 +68,7 @@ export function createHeatmap(ctx) {
     parts.forEach((p) => { p.hidden = false; });
     if (empty) empty.hidden = true;
     setSrc(x, d.src, d.caption);
-    const out = await api(`/api/pixelcnn/${encodeURIComponent(ctx.model.id)}/heatmap`, { image: d.image });
+    const out = await heatmapOf(d, signal);
     if (mine !== token) return;
     setSrc(map, out.heatmap, `heat map of bits per pixel: ${d.caption}`);
     const posterior = out.class_posterior;
@@ -76,11 +88,15 @@ export function createHeatmap(ctx) {
 
   async function refresh() {
     const mine = ++token;
+    pending?.abort();
+    pending = new AbortController();
+    const { signal } = pending;
     const cols = Object.fromEntries([...section.querySelectorAll(".heat-col")].map((c) => [c.dataset.which, c]));
     section.classList.add("busy");
     try {
       // both at once: a new stroke should not wait behind the real digit's map
-      await Promise.all([fill(cols.held, ctx.source.held(), mine), fill(cols.draw, ctx.source.drawing(), mine)]);
+      await Promise.all([fill(cols.held, ctx.source.held(), mine, signal),
+        fill(cols.draw, ctx.source.drawing(), mine, signal)]);
       if (mine === token) section.querySelector(".error").hidden = true;
     } catch (err) {
       if (mine !== token) return;

@@ -37,14 +37,16 @@ HELP = {
               ["genlab bench sample --model vae-mnist --n 64", "genlab bench diffusion", "genlab bench pixelcnn --repeats 3",
                "genlab bench abuse --seconds 30", "genlab bench lab --seconds 20 --rounds 3"]),
     "lab": (("Run a live-lab training session without a browser: a small model (gan, vae, flow, diffusion) trained on "
-             "a 2-D toy, from a preset or the defaults, printing one JSON line per frame: step, losses, mode_coverage "
-             "(the share of the toy's modes covered; null for toys without discrete modes) and mmd against the data. "
+             "a 2-D toy or the MNIST digits, from a preset or the defaults, printing one JSON line per frame: step, losses, "
+             "mode_coverage (the share of the toy's modes, or of the 10 classes, covered; null for toys without discrete "
+             "modes) and mmd against the data (on MNIST the classifier's class histogram instead). "
              "The same --seed and options print the same lines."),
             ["genlab lab run --family gan --data 8gaussians --preset mode-collapse",
              "genlab lab run --family gan --data 8gaussians --preset fix-mode-collapse --frame-every 100",
              "genlab lab run --family vae --data moons --preset posterior-collapse --steps 500 --seed 3",
              "genlab lab run --family diffusion --data spiral --set timesteps=50 --set schedule=cosine",
-             "genlab lab run --family flow --data rings --full | head -1   # a whole frame, grids and all"]),
+             "genlab lab run --family flow --data rings --full | head -1   # a whole frame, grids and all",
+             "genlab lab run --family flow --data mnist --steps 3000 --frame-every 500"]),
 }
 
 

@@ -81,7 +81,7 @@ def add_lab_parser(sub, description: str, examples: list[str]) -> None:
         "run", help="train one session and print a JSON line per frame")
     run.add_argument("--family", required=True, choices=sorted(FAMILIES))
     run.add_argument("--data", default="8gaussians", choices=[*sorted(TOY_DISTRIBUTIONS), MNIST],
-                     help="a 2-D toy, or mnist (gan and vae only)")
+                     help="a 2-D toy, or mnist (the MNIST frames carry a sample grid and the digit classifier's figures)")
     run.add_argument("--checkpoints", default=None,
                      help="where the digit classifier is, for mnist (default: the shipped checkpoints, or GENLAB_CHECKPOINT_DIR)")
     run.add_argument("--preset", default=None, choices=sorted(PRESETS),

@@ -4,11 +4,8 @@ The network IS the registry's (a UNet, here 16/32/32 channels and unconditional)
 in the regular /diffusion page, and so is its loss, given the session's generator for t and the noise;
 the EMA the samples are drawn with is updated after every step. The grid decodes the world's fixed noise
 as x_T by deterministic DDIM (eta = 0) in GRID_STEPS steps (all T when T is fewer), so two grids of one
-run differ only because the model changed.
-
-Why it is offered and the flow is not: measured on one thread beside a training run, 300 steps already
-turn noise into stroke-like marks (a 40k-parameter Glow-style flow after 600 steps still drew isolated
-bright specks). A grid costs RENDERED x GRID_STEPS network passes, so it renders 64 images, not 256."""
+run differ only because the model changed. A grid costs RENDERED x GRID_STEPS network passes, so it
+renders 64 images, not 256."""
 
 from collections.abc import Callable
 from dataclasses import asdict

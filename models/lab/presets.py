@@ -1,11 +1,14 @@
 """Named recipes that break a model, or fix it, each with the number of steps it needs to show it.
 
 A preset is a set of hyper-parameters per family it applies to; the session starts from them and the
-student may change anything afterwards. The recipes were chosen by experiment on 8 Gaussians (seeds 0-2),
-and tests/models/test_lab.py holds them to it; the same values work on MNIST (mode-collapse puts 86% of
-the samples in one class after 100 steps, its fix keeps 8 classes), which tests/models/test_lab_mnist.py
-holds. The recipes that need a 2-D model's own switches (minibatch discrimination, unrolling, a mixture
-decoder) fit only where the session has them (session.preset_fits); docs/lab.md tabulates them all."""
+student may change anything afterwards. The recipes were chosen by experiment on 8 Gaussians, and
+tests/models/test_lab.py holds them to it. A GAN's trajectory is chaotic: one seed follows another path on
+another CPU's kernels, so the collapse recipe sits well past the edge. With G's learning rate 10x D's, seed
+1 collapsed on an AMD box but ended on 6 of 8 modes on an Intel (AMX) one; at 20x, seeds 0-3 end on at most
+2 of 8 there. The same values collapse MNIST (one class holds 77-79% of the samples after 100 steps, seeds
+0-1), which tests/models/test_lab_mnist.py holds. The recipes that need a 2-D model's own switches
+(minibatch discrimination, unrolling, a mixture decoder) fit only where the session has them
+(session.preset_fits); docs/lab.md tabulates them all."""
 
 from dataclasses import dataclass
 
@@ -21,12 +24,12 @@ class Preset:
         return tuple(self.hp)
 
 
-COLLAPSE = {"loss": "nonsaturating", "g_steps": 5, "d_steps": 1, "lr_g": 1e-2, "lr_d": 1e-3}
+COLLAPSE = {"loss": "nonsaturating", "g_steps": 5, "d_steps": 1, "lr_g": 2e-2, "lr_d": 1e-3}
 UNROLL = 5
 
 PRESETS: dict[str, Preset] = {
     "mode-collapse": Preset(
-        "The generator outruns the discriminator (5 G updates per D update, G's learning rate 10x D's, "
+        "The generator outruns the discriminator (5 G updates per D update, G's learning rate 20x D's, "
         "non-saturating loss): G jumps to wherever D scores highest right now, every z lands in one small blob, "
         "D can no longer separate it from the data (its loss sits near 2 log 2) and the blob wanders, resting "
         "on one mode at a time at best.",

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from models.checkpoint import atomic_write, card_path, weights_path, write_card
 from models.lab import DRAWN, FAMILIES, MNIST, PRESETS, initial_hp, preset_fits, session_specs
-from models.lab.export import LAB_2D
+from models.lab.export import LAB_ONLY
 from models.lab.runlog import run_log_csv
 from server.execution import client_address
 from server.lab import ControlRefused, LabManager, LabSession
@@ -72,12 +72,9 @@ async def get_options(request: Request):
 
 
 def _family_options(family: str) -> dict:
-    """Its hyper-parameters on the 2-D data and on MNIST (null where it is not offered there)."""
-    try:
-        on_mnist = describe_params(session_specs(family, MNIST))
-    except ValueError:
-        on_mnist = None
-    return {"params": describe_params(session_specs(family, "8gaussians")), "mnist_params": on_mnist}
+    """Its hyper-parameters on the 2-D data and on MNIST (each world has its own networks)."""
+    return {"params": describe_params(session_specs(family, "8gaussians")),
+            "mnist_params": describe_params(session_specs(family, MNIST))}
 
 
 @router.post("/sessions", status_code=201, responses=CREATE)
@@ -149,13 +146,14 @@ async def download_log(session_id: str, request: Request):
 @router.post("/sessions/{session_id}/export", status_code=201, responses=TO_WORKER)
 async def export_model(session_id: str, req: LabExport, request: Request):
     """Save the session's model as a checkpoint: a model card and safetensors weights. An MNIST GAN, VAE or
-    diffusion model is served at once like a shipped model (`page` opens it); a 2-D run is a download (`files`)."""
+    diffusion model is served at once like a shipped model (`page` opens it); a 2-D run or an MNIST flow is a
+    download (`files`)."""
     lab = _lab(request)
     session = lab.get(session_id)
     model_id = f"lab-{session.spec['family']}-{session.spec['data']}-{secrets.token_hex(3)}"
     exported = (await lab.control(session, {"action": "export", "model_id": model_id, "title": req.title}))["export"]
     card = exported["card"]
-    served = card["family"] != LAB_2D
+    served = card["family"] != LAB_ONLY
     directory = request.app.state.store.exported_models if served else lab.settings.lab_exports / "downloads"
     await asyncio.to_thread(_write_checkpoint, directory, card, exported["weights"])
     page = None

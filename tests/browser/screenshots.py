@@ -174,6 +174,7 @@ def lab(page: Page, base: str) -> None:
     lab_run(page, base, "/lab?family=diffusion&data=8gaussians&seed=0&spf=50", 2500, "lab-diffusion.png")
     lab_run(page, base, "/lab?family=gan&data=mnist&seed=0&spf=20", 300, "lab-mnist.png")
     lab_run(page, base, "/lab?family=diffusion&data=mnist&seed=0&spf=50", 800, "lab-mnist-diffusion.png")
+    lab_run(page, base, "/lab?family=flow&data=mnist&seed=0&spf=250", 4000, "lab-mnist-flow.png")
     lab_run(page, base, "/lab?family=gan&data=8gaussians&seed=0&preset=fix-mode-collapse-minibatch&spf=50", 1000,
             "lab-gan-minibatch.png")
     lab_run(page, base, "/lab?family=vae&data=8gaussians&seed=0&preset=posterior-collapse-strong-decoder&spf=50", 1000,

@@ -78,10 +78,10 @@ def test_presets_and_hyperparameters_follow_the_url(lab: Page, live_server: str)
     opened(lab, f"{live_server}/lab?family=gan&data=8gaussians&seed=1")
     assert "preset" not in query(lab)
     expect(lab.locator(".hp[data-changed=true]")).to_have_count(0)
-    lab.keyboard.press("1")  # the first GAN preset: mode-collapse (G 10x faster, 5 G steps per D step)
+    lab.keyboard.press("1")  # the first GAN preset: mode-collapse (G 20x faster, 5 G steps per D step)
     expect(lab.locator("#preset")).to_have_value("mode-collapse")
     assert query(lab)["preset"] == "mode-collapse"
-    expect(lab.locator(".hp[data-name=lr_g] .hp-number")).to_have_value("0.01")
+    expect(lab.locator(".hp[data-name=lr_g] .hp-number")).to_have_value("0.02")
     expect(lab.locator(".hp[data-name=g_steps] .hp-number")).to_have_value("5")
     expect(lab.locator(".hp[data-name=lr_g]")).to_have_attribute("data-changed", "true")
     expect(lab.locator("#preset-about")).to_contain_text("mode-collapse")
@@ -195,7 +195,7 @@ def test_a_drawn_distribution_trains(lab: Page, live_server: str):
     expect(lab.locator("#scene-legend .legend-toggle[data-layer=data]")).to_be_attached()
 
 
-@pytest.mark.parametrize("family", ["gan", "diffusion"])
+@pytest.mark.parametrize("family", ["gan", "flow", "diffusion"])
 def test_mnist_shows_a_sample_grid(lab: Page, live_server: str, family: str):
     opened(lab, f"{live_server}/lab?family={family}&data=mnist")
     grid = lab.locator("#mnist-grid")

@@ -144,6 +144,7 @@ def test_non_finite_numbers_and_bad_specs_are_refused_before_any_worker(lab):
     presets = client.get("/api/lab/options").json()["presets"]
     assert presets["fix-mode-collapse-minibatch"]["mnist_families"] == []
     assert presets["fix-mode-collapse"]["mnist_families"] == ["gan"]
+    assert presets["lr-too-high"]["mnist_families"] == ["gan", "vae", "flow", "diffusion"]
     refused = client.post("/api/lab/sessions", json={"family": "gan", "data": "mnist", "preset": "fix-mode-collapse-unrolled"})
     assert refused.status_code == 422 and "fix-mode-collapse-unrolled" in refused.text
 
@@ -264,7 +265,7 @@ def test_a_2d_run_exports_as_a_download(lab):
     exported = client.post(f"/api/lab/sessions/{session['id']}/export", json={"title": "my GAN"})
     assert exported.status_code == 201, exported.text
     body = exported.json()
-    assert body["family"] == "lab-2d" and body["page"] is None and body["title"] == "my GAN"
+    assert body["family"] == "lab" and body["page"] is None and body["title"] == "my GAN"
     card = client.get(body["files"]["json"]).json()
     assert card["id"] == body["model_id"] and card["training"]["steps"] == 5
     assert client.get(body["files"]["safetensors"]).content[:8]  # safetensors: an 8-byte header length first

@@ -12,6 +12,7 @@ Latent = Annotated[list[LatentValue], Field(min_length=1, max_length=512)]
 Pixel = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Temperature = Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]
 Format = Literal["json", "png"]
+SamplerName = Literal["ddpm", "ddim", "sde", "ode"]  # models.diffusion.sampling.SAMPLERS
 # a 1 MB upload is ~1.37 M base64 characters; the rest of the request is small
 DataUrl = Annotated[str, Field(min_length=30, max_length=1_400_000, pattern=r"^data:image/(png|jpeg|jpg);base64,",
                                 description="PNG/JPEG data URL, any size, MNIST-preprocessed")]
@@ -36,6 +37,10 @@ class SampleRequest(Strict):
     prior: Literal["fitted", "standard"] | None = Field(
         None, description="VAEs with the fitted_prior capability: draw z from the fitted mixture (their default) "
                           "or from N(0, I), the prior they were trained with")
+    sampler: SamplerName | None = Field(
+        None, description="diffusion models (the samplers capability): the reverse process, as in /trajectory "
+                          "(default ddim with eta = 0)")
+    steps: int | None = Field(None, ge=1, le=1000, description="diffusion models: reverse steps (default 50)")
     format: Format = "json"
 
 
@@ -101,7 +106,9 @@ class DecodeRequest(Strict):
 class SamplerFields(Strict):
     """How to run the reverse process: the same fields for sample, trajectory, inpaint and invert."""
 
-    sampler: Literal["ddpm", "ddim"] = "ddim"
+    sampler: SamplerName = Field(
+        "ddim", description="ddpm, ddim, sde (reverse SDE, Euler-Maruyama) or ode (probability-flow ODE, Heun: "
+                            "2 x steps - 1 network evaluations)")
     steps: int = Field(50, ge=1, le=1000)
     eta: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="DDIM only: 0 deterministic, 1 ~ DDPM")
     guidance: float = Field(3.0, ge=0, le=20, allow_inf_nan=False, description="classifier-free guidance w")
@@ -149,6 +156,9 @@ class InvertRequest(Strict):
     image: ImageInput
     label: Label | None = None
     steps: int = Field(50, ge=2, le=1000)
+    sampler: Literal["ddim", "ode"] = Field(
+        "ddim", description="the deterministic sampler run backwards: ddim (eta = 0, Euler) or ode (the "
+                            "probability-flow ODE by Heun's method, 2 x steps - 1 evaluations each way)")
 
 
 class SeededImage(Strict):

@@ -13,8 +13,10 @@ class DDIMSampler(StridedTimesteps):
         self.eta = eta
         self.clip = clip  # clip predicted x_0 to [-1, 1]; off when decoding an inversion exactly
 
-    def step(self, eps: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(self, eps_at, t: int, x_t: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One reverse step from x_t; eps_at(x, t) evaluates the network."""
         ab_t, ab_prev = self.alpha_bar[t], self.alpha_bar_prev(t)
+        eps = eps_at(x_t, t)
         # 1. predicted x_0 (eq. 12, first term); if clipped, eps is re-derived so the step stays consistent
         x0 = predict_x0(x_t, eps, ab_t)
         if self.clip:

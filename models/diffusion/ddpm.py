@@ -7,8 +7,10 @@ from models.diffusion.timesteps import StridedTimesteps
 
 
 class DDPMSampler(StridedTimesteps):
-    def step(self, eps: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(self, eps_at, t: int, x_t: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """One reverse step from x_t; eps_at(x, t) evaluates the network."""
         ab_t, ab_prev = self.alpha_bar[t], self.alpha_bar_prev(t)
+        eps = eps_at(x_t, t)
         # 1. predicted x_0 from the noise estimate (eq. 15), clipped to the data range
         x0 = predict_x0(x_t, eps, ab_t).clamp(-1, 1)
         # 2. the posterior q(x_prev | x_t, x_0) over this stride (eqs. 6-7)

@@ -29,6 +29,8 @@ class DiffusionConfig:
 
 
 class Diffusion(nn.Module):
+    sample_steps = SAMPLE_STEPS  # `sample`'s default, which the API echoes
+
     def __init__(self, config: DiffusionConfig):
         super().__init__()
         self.config = config
@@ -84,23 +86,29 @@ class Diffusion(nn.Module):
                           for i in range(0, len(x_t), EVAL_CHUNK)])
 
     def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
-               temperature: float = 1.0, steps: int = SAMPLE_STEPS, guidance: float | None = None) -> dict[str, torch.Tensor]:
-        """n digits by DDIM (eta = 0); a conditional model without labels draws them uniformly.
-        `temperature` scales the starting noise x_T; `guidance` defaults to the config's sample_guidance."""
+               temperature: float = 1.0, steps: int = SAMPLE_STEPS, guidance: float | None = None,
+               sampler: str = "ddim") -> dict[str, torch.Tensor]:
+        """n digits, by DDIM (eta = 0) unless another sampler is named (sampling.SAMPLERS); a conditional model
+        without labels draws them uniformly. `temperature` scales the starting noise x_T; `guidance` defaults
+        to the config's sample_guidance."""
         guidance = self.config.sample_guidance if guidance is None else guidance
         if self.num_classes and labels is None:
             labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
         x_T = temperature * torch.randn(n, 1, 28, 28, generator=generator, device=generator.device)
-        sampler = make_sampler("ddim", self.alpha_bar, steps)
-        *_, last = denoise(self, sampler, x_T, labels, guidance if labels is not None else 0.0, generator)
+        guidance = guidance if labels is not None else 0.0
+        *_, last = denoise(self, make_sampler(sampler, self.alpha_bar, steps), x_T, labels, guidance, generator)
         return {"images": (last.x_t + 1) / 2, "labels": labels}
 
     def network_evaluations(self, operation: str) -> int:
         """Network passes per image of `sample` (guided when the model is conditional) and `log_prob`
         (one per timestep), so a request can be priced before it runs."""
         if operation == "sample":
-            return sampler_evaluations(SAMPLE_STEPS, bool(self.num_classes) and self.config.sample_guidance > 0)
+            return self.sample_evaluations()
         return self.config.timesteps if operation == "log_prob" else 1
+
+    def sample_evaluations(self, sampler: str = "ddim", steps: int = SAMPLE_STEPS) -> int:
+        """Network passes per image of `sample` with this sampler and step count (guided when conditional)."""
+        return sampler_evaluations(sampler, steps, bool(self.num_classes) and self.config.sample_guidance > 0)
 
     log_prob_method = "DDPM variational bound over all T steps, one noise draw per step (Ho et al. 2020, eq. 5)"
     log_prob_data = "8-bit"  # the bound's decoder puts mass on the 256 levels (Ho et al. 2020, eq. 13)

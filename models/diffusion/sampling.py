@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from models.diffusion.continuous import ProbabilityFlowSampler, ReverseSDESampler
 from models.diffusion.ddim import DDIMSampler
 from models.diffusion.ddpm import DDPMSampler
 from models.interrupt import checkpoint
@@ -19,19 +20,29 @@ class Step:
     x0_pred: torch.Tensor  # (B, 1, 28, 28): the network's current guess of the clean image
 
 
+SAMPLERS = {  # name -> what it is, for the API's and the page's choices
+    "ddpm": "DDPM ancestral sampling (Ho et al. 2020)",
+    "ddim": "DDIM (Song et al. 2021); eta = 0 is deterministic",
+    "sde": "reverse SDE by Euler-Maruyama (Song et al. 2021)",
+    "ode": "probability-flow ODE by Heun's method (Song et al. 2021; Karras et al. 2022)",
+}
+
+
 def make_sampler(name: str, alpha_bar: torch.Tensor, steps: int, eta: float = 0.0, clip: bool = True):
     """A fresh sampler per request (samplers hold per-run state; none is shared)."""
-    sampler = DDPMSampler(alpha_bar) if name == "ddpm" else DDIMSampler(alpha_bar, eta, clip)
+    if name not in SAMPLERS:
+        raise ValueError(f"sampler: {name!r} is not one of {list(SAMPLERS)}")
+    sampler = {"ddpm": lambda: DDPMSampler(alpha_bar), "ddim": lambda: DDIMSampler(alpha_bar, eta, clip),
+               "sde": lambda: ReverseSDESampler(alpha_bar), "ode": lambda: ProbabilityFlowSampler(alpha_bar)}[name]()
     sampler.set_timesteps(steps)
     return sampler
 
 
-SAMPLER_NAMES = ("ddpm", "ddim")
-
-
-def sampler_evaluations(steps: int, guided: bool) -> int:
-    """Network passes per image of a reverse run: one per step, two with classifier-free guidance."""
-    return steps * (2 if guided else 1)
+def sampler_evaluations(name: str, steps: int, guided: bool) -> int:
+    """Network passes per image of a reverse run of `steps` steps: one per step (two for the ODE's Heun steps
+    but the last), doubled by classifier-free guidance."""
+    per_run = 2 * steps - 1 if name == "ode" else steps
+    return per_run * (2 if guided else 1)
 
 
 def denoise(model, sampler, x_T: torch.Tensor, labels, guidance: float,
@@ -40,9 +51,13 @@ def denoise(model, sampler, x_T: torch.Tensor, labels, guidance: float,
     x = x_T
     for t in sampler.timesteps:
         checkpoint()
-        eps = model.eps(x, t, labels, guidance)
-        x, x0 = sampler.step(eps, t, x, generator)
+        x, x0 = sampler.step(_eps_at(model, labels, guidance), t, x, generator)
         yield Step(t, x, x0)
+
+
+def _eps_at(model, labels, guidance: float):
+    """The network as a sampler calls it, eps_at(x_t, t), with the request's labels and guidance."""
+    return lambda x, t: model.eps(x, t, labels, guidance)
 
 
 def ddim_invert(model, sampler: DDIMSampler, x0: torch.Tensor, labels) -> torch.Tensor:
@@ -52,6 +67,11 @@ def ddim_invert(model, sampler: DDIMSampler, x0: torch.Tensor, labels) -> torch.
         checkpoint()
         x = sampler.invert_step(model.eps(x, t, labels), t, x)
     return x
+
+
+def ode_encode(model, sampler: ProbabilityFlowSampler, x0: torch.Tensor, labels) -> torch.Tensor:
+    """Image (in [-1, 1]) -> the x_T from which the probability-flow ODE regenerates it (continuous.py)."""
+    return sampler.encode(_eps_at(model, labels, 0.0), x0)
 
 
 def inpaint(model, sampler, known: torch.Tensor, mask: torch.Tensor, labels, guidance: float,
@@ -64,7 +84,7 @@ def inpaint(model, sampler, known: torch.Tensor, mask: torch.Tensor, labels, gui
     x = torch.randn(known.shape, generator=generator, device=known.device)
     for t in sampler.timesteps:
         checkpoint()
-        x, x0 = sampler.step(model.eps(x, t, labels, guidance), t, x, generator)
+        x, x0 = sampler.step(_eps_at(model, labels, guidance), t, x, generator)
         ab_prev = sampler.alpha_bar_prev(t)
         noise = torch.randn(known.shape, generator=generator, device=known.device)
         x = mask * x + (1 - mask) * (ab_prev.sqrt() * known + (1 - ab_prev).sqrt() * noise)

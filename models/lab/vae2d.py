@@ -12,10 +12,9 @@ can model p(x) without looking at z, and then the ELBO's best use of z is none a
 q(z|x) costs KL and buys nothing the decoder cannot get alone (Bowman et al. 2016; Chen et al. 2017,
 "Variational Lossy Autoencoder", sec. 2). Samples stay good, and z means nothing."""
 
+import math
 from collections.abc import Callable
 from typing import ClassVar
-
-import math
 
 import torch
 import torch.nn.functional as F

@@ -8,7 +8,7 @@ import torch
 from fastapi import APIRouter, HTTPException, Query
 
 from models.diffusion.process import forward_noise
-from models.diffusion.sampling import Step, ddim_invert, denoise, inpaint, make_sampler, sampler_evaluations
+from models.diffusion.sampling import Step, ddim_invert, denoise, inpaint, make_sampler, ode_encode, sampler_evaluations
 from models.diffusion.schedules import SCHEDULES, schedule_alpha_bar, snr
 from models.registry import LoadedModel
 from server.images import image_urls, make_grid, to_data_url, to_png
@@ -79,7 +79,7 @@ def _price(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: s
     """Steps x (two passes with guidance) x n: what a reverse run costs. Called after `_steps`, which has
     already refused a label for a model that is not conditional (409)."""
     guided = req.label is not None and req.guidance > 0
-    return run.price(model, operation, req.n, sampler_evaluations(req.steps, guided))
+    return run.price(model, operation, req.n, sampler_evaluations(req.sampler, req.steps, guided))
 
 
 async def _trajectory(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: str, known=None):
@@ -149,25 +149,26 @@ async def noise_image(model_id: str, req: NoiseRequest, run: RunnerDep, png: Que
 
 @router.post("/api/models/{model_id}/invert", responses=MODEL_WORK)
 async def invert_image(model_id: str, req: InvertRequest, run: RunnerDep):
-    """DDIM inversion: image -> the noise x_T that deterministic DDIM (eta = 0) maps back to it,
-    and that regeneration, to show the sampler is an invertible map."""
+    """Inversion: image -> the noise x_T that a deterministic sampler (DDIM with eta = 0, or the probability-flow
+    ODE) maps back to it, and that regeneration, to show the sampler is an invertible map."""
     store = run.store
     model = store.require(model_id, "invert")
     _check_steps(model, req.steps)
     labels = label_tensor(model, req.label, 1, store.device, required=False)
     x0 = await run.image(req.image) * 2 - 1
-    sampler = make_sampler("ddim", model.module.alpha_bar, req.steps, eta=0.0, clip=False)
+    sampler = make_sampler(req.sampler, model.module.alpha_bar, req.steps, eta=0.0, clip=False)
+    invert = ddim_invert if req.sampler == "ddim" else ode_encode
 
     def work():
-        x_T = ddim_invert(model.module, sampler, x0, labels)
+        x_T = invert(model.module, sampler, x0, labels)
         *_, last = denoise(model.module, sampler, x_T, labels, 0.0, None)
-        return {"model": model.id, "steps": req.steps, "input": image_urls(_unit(x0))[0],
+        return {"model": model.id, "steps": req.steps, "sampler": req.sampler, "input": image_urls(_unit(x0))[0],
                 "noise": to_data_url(to_png(((x_T[0] / 3 + 1) / 2).clamp(0, 1))), "noise_std": float(x_T.std()),
                 "reconstruction": image_urls(_unit(last.x_t))[0],
                 "max_abs_error": float((_unit(last.x_t) - _unit(x0)).abs().max())}
 
     # inversion then regeneration: two unguided passes over the steps
-    return await run(run.price(model, "invert", 1, evaluations=2 * sampler_evaluations(req.steps, False)), work)
+    return await run(run.price(model, "invert", 1, evaluations=2 * sampler_evaluations(req.sampler, req.steps, False)), work)
 
 
 @router.get("/api/diffusion/schedules", responses=INVALID)

@@ -1,6 +1,6 @@
 """Drawing new digits from a model."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
 from server.openapi import MODEL_WORK, PNG_OR_JSON
 from server.params import QueryPng, RunnerDep, check_batch, images_response, label_tensor, resolve_seed, to_list
@@ -21,9 +21,18 @@ async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: 
         store.require(model_id, "fitted_prior")  # 409 for a model with no fitted prior to choose against
     prior = {} if req.prior is None else {"prior": req.prior}
     echoed = {"prior": req.prior or model.module.sampling_prior} if "fitted_prior" in model.capabilities else {}
+    reverse, evaluations = {}, None
+    if req.sampler is not None or req.steps is not None:
+        store.require(model_id, "samplers")  # 409 for a model with no reverse process to choose
+        reverse = {"sampler": req.sampler or "ddim", "steps": req.steps or model.module.sample_steps}
+        if reverse["steps"] > model.module.config.timesteps:
+            raise HTTPException(422, f"steps = {reverse['steps']} exceeds this model's T = {model.module.config.timesteps}")
+        evaluations = model.module.sample_evaluations(**reverse)
+        echoed |= reverse
 
     def work():
-        out = model.module.sample(req.n, store.generator(seed), labels=labels, temperature=req.temperature, **prior)
+        out = model.module.sample(req.n, store.generator(seed), labels=labels, temperature=req.temperature,
+                                  **prior, **reverse)
         drawn = out.get("labels")
         return images_response(
             out["images"], png or req.format == "png", model=model.id, seed=seed, temperature=req.temperature, **echoed,
@@ -31,4 +40,4 @@ async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: 
             labels=drawn.tolist() if drawn is not None else None,
         )
 
-    return await run(run.price(model, "sample", req.n), work)
+    return await run(run.price(model, "sample", req.n, evaluations), work)

@@ -121,3 +121,24 @@ def test_model_card_charts_the_sampler_curves(page: Page, live_server: str, mode
         first = points[0]
         expect(rows.first).to_contain_text(f"{first['frechet_distance'] / first['floor']:.2f}×")
         expect(page.locator(f"{box} svg")).to_be_visible()
+
+
+def test_sde_and_ode_samplers_and_the_ode_inversion(page: Page, live_server: str, model: dict):
+    page.goto(f"{live_server}/diffusion?model={model['id']}&seed=3&class=1&steps=6&n=1&sampler=ode&sec=reverse")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    expect(page.locator("input[name=sampler][value=ode]")).to_be_checked()
+    ode = _final_grid(page)
+    expect(page.locator("#rev-caption")).to_contain_text("ODE")
+    expect(page.locator("#eta")).to_be_disabled()  # eta is DDIM's
+    page.locator("#rev-xt").click()  # focus out of any field, so keys are shortcuts
+    page.keyboard.press("d")  # the next sampler after ode wraps round to ddim
+    expect(page.locator("input[name=sampler][value=ddim]")).to_be_checked()
+    page.locator("input[name=sampler][value=sde]").check()
+    expect(page.locator("#reverse[data-final^='data:image/png']")).not_to_have_attribute("data-final", ode, timeout=30_000)
+    assert query(page)["sampler"] == "sde"
+    # the ODE inverts a digit and regenerates it; the link keeps the solver
+    page.locator("input[name=inv-sampler][value=ode]").check()
+    expect(page.locator("#inv-arrow")).to_have_text("ODE", timeout=60_000)
+    expect(page.locator("#inv-note")).to_contain_text("ODE (Heun)")
+    assert float(page.locator("#inv-err").text_content()) >= 0
+    assert query(page)["isampler"] == "ode"

@@ -4,8 +4,9 @@ known in closed form, so DDPM/DDIM behaviour can be checked without training any
 import pytest
 import torch
 
+from models.diffusion.continuous import score
 from models.diffusion.ddim import DDIMSampler
-from models.diffusion.sampling import ddim_invert, denoise, inpaint, make_sampler
+from models.diffusion.sampling import ddim_invert, denoise, inpaint, make_sampler, ode_encode, sampler_evaluations
 from models.diffusion.schedules import SCHEDULES, alpha_bars, snr
 
 
@@ -31,7 +32,7 @@ def test_timesteps_run_from_T_minus_1_down_to_0(n):
     assert all(a > b for a, b in zip(sampler.timesteps, sampler.timesteps[1:]))
 
 
-@pytest.mark.parametrize("name", ["ddpm", "ddim"])
+@pytest.mark.parametrize("name", ["ddpm", "ddim", "sde", "ode"])
 def test_point_mass_data_is_recovered_from_any_noise(name):
     model = GaussianData(MU, 0.0, AB)
     g = torch.Generator().manual_seed(0)
@@ -97,3 +98,70 @@ def test_inpainting_keeps_known_pixels_and_fills_the_hole_from_the_model():
     hole = mask.bool()
     assert torch.allclose(last.x_t[~hole], known[~hole], atol=1e-4)
     assert (last.x_t[hole] - MU[hole]).abs().mean() < 0.2 * (known[hole] - MU[hole]).abs().mean()
+
+
+# --- the continuous-time view: score, reverse SDE, probability-flow ODE ------------------------------------
+
+def test_the_score_from_eps_is_the_closed_form_score_of_the_noised_gaussian():
+    """x_t ~ N(sqrt(ab) mu, (ab s^2 + 1 - ab) I), so grad log p_t(x) = -(x - sqrt(ab) mu) / (ab s^2 + 1 - ab):
+    -eps / sqrt(1 - ab) from the optimal eps must equal it at every noise level."""
+    s = 0.3
+    model = GaussianData(MU, s, AB)
+    x = torch.randn(3, 1, 28, 28, generator=torch.Generator().manual_seed(8))
+    for t in (0, 10, 250, 999):
+        ab = AB[t]
+        closed_form = -(x - ab.sqrt() * MU) / (ab * s**2 + 1 - ab)
+        assert torch.allclose(score(model.eps(x, t), ab), closed_form, atol=1e-3, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name, steps", [("sde", 500), ("ode", 25)])
+def test_sde_and_ode_samples_have_the_data_spread(name, steps):
+    model = GaussianData(MU, 0.3, AB)
+    g = torch.Generator().manual_seed(3)
+    *_, last = denoise(model, make_sampler(name, AB, steps), torch.randn(64, 1, 28, 28, generator=g), None, 0.0, g)
+    assert abs((last.x_t - MU).std().item() - 0.3) < 0.03
+
+
+def test_the_ode_is_deterministic_and_the_sde_is_not():
+    model = GaussianData(MU, 0.3, AB)
+    x_T = torch.randn(1, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+
+    def run(name, seed):
+        *_, last = denoise(model, make_sampler(name, AB, 20), x_T, None, 0.0, torch.Generator().manual_seed(seed))
+        return last.x_t
+
+    assert torch.equal(run("ode", 1), run("ode", 2))
+    assert not torch.allclose(run("sde", 1), run("sde", 2))
+
+
+class Counted(GaussianData):
+    calls = 0
+
+    def eps(self, x_t, t, labels=None, guidance=0.0):
+        self.calls += 1
+        return super().eps(x_t, t)
+
+
+@pytest.mark.parametrize("name", ["ddpm", "ddim", "sde", "ode"])
+def test_each_sampler_evaluates_the_network_as_often_as_it_is_priced(name):
+    model = Counted(MU, 0.3, AB)
+    list(denoise(model, make_sampler(name, AB, 12), torch.randn(1, 1, 28, 28), None, 0.0, torch.Generator()))
+    assert model.calls == sampler_evaluations(name, 12, guided=False) == (23 if name == "ode" else 12)
+
+
+def test_ode_encoding_round_trips_an_image_more_closely_than_ddim_at_equal_steps():
+    """Heun is second order: at equal steps its round trip (encode, then decode) beats DDIM's Euler inversion
+    by far, and it improves faster as the steps grow."""
+    model = GaussianData(MU, 0.4, AB)
+    image = (MU + 0.4 * torch.randn(1, 1, 28, 28, generator=torch.Generator().manual_seed(4))).clamp(-1, 1)
+
+    def round_trip(name, steps):
+        sampler = make_sampler(name, AB, steps, clip=False)
+        x_T = (ode_encode if name == "ode" else ddim_invert)(model, sampler, image, None)
+        assert x_T.std() > 0.5  # really noise, not the image
+        *_, last = denoise(model, sampler, x_T, None, 0.0, None)
+        return (last.x_t - image).abs().mean().item()
+
+    ode, ddim = round_trip("ode", 50), round_trip("ddim", 50)
+    assert ode < 2e-3 and ode < ddim / 5
+    assert round_trip("ode", 100) < 0.4 * ode

@@ -6,11 +6,11 @@ import math
 import pytest
 import torch
 
+from models.data import load_digits
 from models.lab import Session, preset_fits
 from models.lab.export import LAB_ONLY, export_session
 from models.lab.flow_mnist import PIXELS, FlowMnist, MaskedCoupling, principal_axes
 from models.lab.mnist import load_classifier
-from models.data import load_digits
 from server.cards import validate_card
 from server.config import Settings
 

@@ -10,8 +10,8 @@ import torch
 
 from models.checkpoint import CheckpointError, card_path
 from models.lab import Session
-from models.lab.export import LAB_ONLY, export_session
 from models.lab.diffusion_mnist import DiffusionMnist
+from models.lab.export import LAB_ONLY, export_session
 from models.lab.mnist import GRID, load_classifier
 from models.lab.runlog import run_log_csv
 from models.registry import load_model

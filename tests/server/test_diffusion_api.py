@@ -2,9 +2,12 @@
 
 import json
 import time
+from typing import get_args
 
 import pytest
 
+from models.diffusion.sampling import SAMPLERS
+from server.schemas import SamplerName
 from tests.server.test_api import STROKE, png_size
 
 MASK = {"pixels": [1.0 if i // 28 < 14 else 0.0 for i in range(784)]}
@@ -29,6 +32,29 @@ def test_ddpm_sampler_and_eta_change_the_result(client):
     ddpm = client.post("/api/models/tiny-ddpm/trajectory", json={**base, "sampler": "ddpm"}).json()["images"]
     noisy = client.post("/api/models/tiny-ddpm/trajectory", json={**base, "eta": 1.0}).json()["images"]
     assert ddim != ddpm and ddim != noisy
+
+
+def test_sde_and_ode_samplers_on_the_trajectory_sample_and_invert_routes(client):
+    base = {"n": 2, "seed": 4, "steps": 8, "every": 4}
+    runs = {name: client.post("/api/models/tiny-ddpm/trajectory", json={**base, "sampler": name}).json()
+            for name in ("ddim", "sde", "ode")}
+    assert runs["sde"]["sampler"] == "sde" and [f["i"] for f in runs["ode"]["frames"]] == [0, 4, 7]
+    assert len({tuple(r["images"]) for r in runs.values()}) == 3  # three different reverse processes
+    again = client.post("/api/models/tiny-ddpm/trajectory", json={**base, "sampler": "ode"}).json()
+    assert again["images"] == runs["ode"]["images"]
+    # /sample takes them too, for diffusion models only; the answer says which ran
+    sampled = client.post("/api/models/tiny-ddpm/sample", json={"n": 2, "seed": 4, "sampler": "ode", "steps": 8}).json()
+    assert sampled["sampler"] == "ode" and sampled["steps"] == 8 and len(sampled["images"]) == 2
+    default = client.post("/api/models/tiny-ddpm/sample", json={"n": 2, "seed": 4}).json()
+    assert "sampler" not in default and default["images"] != sampled["images"]
+    assert client.post("/api/models/tiny-vae/sample", json={"sampler": "ode"}).status_code == 409
+    assert client.post("/api/models/tiny-ddpm/sample", json={"steps": 51}).status_code == 422  # T = 50
+    assert client.post("/api/models/tiny-ddpm/sample", json={"sampler": "euler"}).status_code == 422
+    # the probability-flow ODE inverts too, and closer than DDIM's Euler steps
+    inverted = {name: client.post("/api/models/tiny-ddpm/invert", json={"image": STROKE, "steps": 20, "sampler": name}).json()
+                for name in ("ddim", "ode")}
+    assert inverted["ode"]["sampler"] == "ode" and inverted["ode"]["noise"] != inverted["ddim"]["noise"]
+    assert client.post("/api/models/tiny-ddpm/invert", json={"image": STROKE, "sampler": "sde"}).status_code == 422
 
 
 def test_stream_sends_a_step_event_per_kept_step_then_done(client):
@@ -114,3 +140,7 @@ def test_log_prob_is_the_seeded_variational_bound(client):
     unconditional = client.post("/api/models/tiny-ddpm/log-prob", json={"image": STROKE, "seed": 4}).json()
     assert unconditional["label"] is None and unconditional["nats"] > 0  # the null-class model's bound
 
+
+
+def test_the_api_offers_exactly_the_samplers_the_models_have():
+    assert set(get_args(SamplerName)) == set(SAMPLERS)

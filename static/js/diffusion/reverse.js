@@ -10,6 +10,7 @@ import { getNumber, getString, round, setState } from "../lib/urlstate.js";
 const $ = (id) => document.getElementById(id);
 const MAX_FRAMES = 200; // the API keeps at most 200 frames
 const N_CHOICES = [1, 2, 4, 8, 16, 32, 64];
+const SAMPLERS = ["ddim", "ddpm", "sde", "ode"]; // the API's names; the 'd' key walks them in this order
 const DEFAULT_CLASS = 3; // guided runs show digits; unconditional (∅) is the comparison one opts into
 
 /**
@@ -34,7 +35,7 @@ export function frameCount(steps, every) {
 /** The sampler settings shown in the reverse controls (also used by compare and inpaint). */
 function readSettings() {
   return {
-    sampler: getString("sampler", "ddim", ["ddim", "ddpm"]),
+    sampler: getString("sampler", "ddim", SAMPLERS),
     steps: getNumber("steps", 50, { min: 1, max: 1000, integer: true }),
     eta: round(getNumber("eta", 0, { min: 0, max: 1 }), 2),
     guidance: round(getNumber("w", 3, { min: 0, max: 20 }), 1),
@@ -206,7 +207,7 @@ export function createReverse(ctx) {
     /** Seed, class or model changed: new controls text and a new run. */
     refresh: changed,
     syncControls,
-    toggleSampler: () => { s.sampler = s.sampler === "ddim" ? "ddpm" : "ddim"; changed(); },
+    toggleSampler: () => { s.sampler = SAMPLERS[(SAMPLERS.indexOf(s.sampler) + 1) % SAMPLERS.length]; changed(); },
     onGuidance: null, // set by the page: compare's steps row uses the same w
   };
   return self;

@@ -35,7 +35,7 @@ def _vae_capabilities(config: dict) -> set[str]:
 
 
 def _diffusion_capabilities(config: dict) -> set[str]:
-    caps = {"sample", "samplers", "trajectory", "noise", "inpaint", "invert", "log_prob"}
+    caps = {"sample", "samplers", "trajectory", "noise", "inpaint", "invert", "log_prob", "exact_log_prob"}
     if config["unet"].get("num_classes", 0):
         caps |= {"conditional", "marginal_log_prob"}  # without a label: the bound of the null-class model
     return caps

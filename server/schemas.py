@@ -97,6 +97,12 @@ class ImageRequest(Strict):
     format: Format = "json"
 
 
+class LogProbRequest(ImageRequest):
+    exact: bool = Field(False, description="the exact likelihood where the model's own is a bound: a diffusion model's "
+                                           "by its probability-flow ODE (capability exact_log_prob); moot for models "
+                                           "whose likelihood is exact already")
+
+
 class DecodeRequest(Strict):
     latents: Annotated[list[Latent], Field(min_length=1, max_length=64)]
     labels: Annotated[list[Label], Field(min_length=1, max_length=64)] | None = None

@@ -110,6 +110,11 @@ def test_likelihood_panel_and_typicality(page: Page, live_server: str, models):
         bound = table.locator("tr[data-model=ddpm-mnist][data-kind=bound]")
         expect(bound).to_have_count(1)
         expect(bound.locator(".lik-bpd")).to_contain_text("≤")
+        # the same model's exact likelihood by its probability-flow ODE, on the same digit: below its bound
+        by_ode = table.locator("tr[data-model=ddpm-mnist][data-asked=exact][data-kind=exact]")
+        expect(by_ode).to_have_count(1)
+        expect(by_ode.locator(".lik-method")).to_contain_text("probability-flow ODE")
+        assert float(by_ode.get_attribute("data-bpd")) < float(bound.get_attribute("data-bpd"))
     assert exact.count() >= 1
     if "vae-mnist" in models:  # the Bernoulli figure: apart, never in the table
         expect(table.locator("tr[data-model=vae-mnist]")).to_have_count(0)

@@ -1,10 +1,12 @@
 """Samplers with analytic "networks": for Gaussian data N(mu, s^2 I) the optimal noise prediction is
 known in closed form, so DDPM/DDIM behaviour can be checked without training anything."""
 
+import math
+
 import pytest
 import torch
 
-from models.diffusion.continuous import score
+from models.diffusion.continuous import likelihood_timesteps, ode_log_likelihood, score
 from models.diffusion.ddim import DDIMSampler
 from models.diffusion.sampling import ddim_invert, denoise, inpaint, make_sampler, ode_encode, sampler_evaluations
 from models.diffusion.schedules import SCHEDULES, alpha_bars, snr
@@ -165,3 +167,24 @@ def test_ode_encoding_round_trips_an_image_more_closely_than_ddim_at_equal_steps
     ode, ddim = round_trip("ode", 50), round_trip("ddim", 50)
     assert ode < 2e-3 and ode < ddim / 5
     assert round_trip("ode", 100) < 0.4 * ode
+
+
+def test_the_ode_likelihood_of_gaussian_data_is_its_closed_form_density():
+    """The optimal eps of N(mu, s^2 I) data makes the probability-flow ODE an exact transport of that Gaussian,
+    so its log-likelihood must be log N(x; mu, s^2 I). Its network Jacobian is a multiple of I, so Hutchinson's
+    trace is exact and only the solver errs: within 0.02 bits/dim at the shipped 400-point grid, and falling
+    fast (second order) as the grid refines."""
+    s = 0.3
+    model = GaussianData(MU, s, AB)
+    g = torch.Generator().manual_seed(0)
+    x = MU + s * torch.randn(3, 1, 28, 28, generator=g)
+    probes = torch.randint(0, 2, (2, 3, 1, 28, 28), generator=g).float() * 2 - 1
+    closed_form = -0.5 * (((x - MU) ** 2).flatten(1).sum(1) / s**2 + 784 * math.log(2 * math.pi * s**2))
+
+    def error_bits_per_dim(n):
+        log_p = ode_log_likelihood(model.eps, AB, x, likelihood_timesteps(1000, n), probes)
+        assert torch.allclose(log_p[0], log_p[1])  # the trace of c I is exact for every probe
+        return (log_p[0] - closed_form).abs().max().item() / (784 * math.log(2))
+
+    fine, coarse = error_bits_per_dim(400), error_bits_per_dim(100)
+    assert fine < 0.02 and fine < coarse / 5

@@ -105,6 +105,22 @@ def test_ddpm_draws_the_asked_digit_at_its_default_guidance(classifier):
     assert accuracy(classify(classifier, images)[1], labels) >= 0.95
 
 
+def test_ddpm_exact_likelihood_by_its_ode_orders_like_its_bound_and_lies_below_it():
+    """The probability-flow ODE's likelihood and the variational bound on the same images (measured on held-out
+    digit 0 of seed 0: 1.36 bits/dim by the ODE, 2.15 by the bound; uniform noise: 8.8 and 27): both find
+    noise far less probable than a digit, and the ODE's exact figure is the better (lower) one. The model is
+    loaded outside inference mode, as the server loads it: the ODE differentiates the network."""
+    model = _load("ddpm-mnist").module
+    digit = load_digits("heldout").images[:1]
+    noise = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    images = torch.cat([digit, noise])
+    with torch.inference_mode():
+        exact = bits_per_dim(-model.exact_log_prob(images)[0])
+        bound = bits_per_dim(-model.log_prob(images))
+    assert exact[1] > exact[0] + 3 and bound[1] > bound[0] + 3
+    assert 0.5 < exact[0] < bound[0]
+
+
 @torch.inference_mode()
 def test_vae_samples_are_within_15x_of_the_real_floor_from_its_fitted_prior(classifier):
     """Issue 13's bar for vae-mnist (FD <= 15x the floor, 1,000 samples, a seed the card did not use), met

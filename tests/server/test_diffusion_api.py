@@ -142,5 +142,19 @@ def test_log_prob_is_the_seeded_variational_bound(client):
 
 
 
+def test_exact_log_prob_of_a_diffusion_model_is_its_probability_flow_odes(client):
+    body = {"image": STROKE, "seed": 4, "label": 3}
+    bound = client.post("/api/models/tiny-ddpm/log-prob", json=body).json()
+    exact = client.post("/api/models/tiny-ddpm/log-prob", json={**body, "exact": True}).json()
+    assert exact["exact"] is True and "probability-flow ODE" in exact["method"] and exact["label"] == 3
+    assert exact["nats"] != bound["nats"] and exact["stderr_nats"] >= 0 and exact["data"] == "8-bit"
+    assert exact == client.post("/api/models/tiny-ddpm/log-prob", json={**body, "exact": True}).json()  # seeded
+    # a flow's own figure is exact already; a VAE has no exact likelihood to give
+    flow = client.post("/api/models/tiny-flow/log-prob", json={"image": STROKE, "seed": 1, "exact": True}).json()
+    assert flow == client.post("/api/models/tiny-flow/log-prob", json={"image": STROKE, "seed": 1}).json()
+    assert client.post("/api/models/tiny-vae/log-prob", json={"image": STROKE, "exact": True}).status_code == 409
+    assert client.post("/api/models/tiny-ddpm/log-prob", json={"image": STROKE, "exact": "yes"}).status_code == 422
+
+
 def test_the_api_offers_exactly_the_samplers_the_models_have():
     assert set(get_args(SamplerName)) == set(SAMPLERS)

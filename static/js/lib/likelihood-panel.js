@@ -2,7 +2,8 @@
 // (POST /api/models/{id}/log-prob), in bits per pixel. Only figures over the same pixel model compare:
 // the 256-level ("8-bit") ones share one table, exact and bound side by side; the VAE's Bernoulli
 // figure (each pixel an on/off probability) is shown apart and never ranked with them.
-// Models that are not loaded (GET /api/models) are left out.
+// Models that are not loaded (GET /api/models) are left out. The diffusion model has two rows: its
+// variational bound, and the exact likelihood of its probability-flow ODE (`exact: true`) on the same image.
 
 import { api } from "./api.js";
 import { digit, el, setSrc } from "./images.js";
@@ -12,6 +13,8 @@ export const PANEL_MODELS = [
   { id: "flow-mnist", name: "Normalizing flow" },
   { id: "pixelcnn-mnist", name: "PixelCNN (autoregressive)" },
   { id: "ddpm-mnist", name: "Diffusion (DDPM)", wait: "a bound summed over 1000 steps: a few seconds…" },
+  { id: "ddpm-mnist", name: "Diffusion (DDPM), probability-flow ODE", exact: true, needs: "exact_log_prob",
+    wait: "the ODE's exact likelihood: a network gradient at each of ~440 steps, up to half a minute…" },
   { id: "vae-mnist", name: "VAE" },
 ];
 
@@ -22,7 +25,8 @@ const PIXELS = 784;
  * −log p(x) with no class given: the server answers it for every model here, a class-conditional one
  * through its marginal (the PixelCNN's exact Σ_y p(x | y) / 10, the DDPM's null-class bound).
  */
-const score = (model, image, signal) => api(`/api/models/${encodeURIComponent(model.id)}/log-prob`, { image, seed: 0 }, { signal });
+const score = (spec, image, signal) => api(`/api/models/${encodeURIComponent(spec.id)}/log-prob`,
+  { image, seed: 0, ...(spec.exact ? { exact: true } : {}) }, { signal });
 
 /** Where a model's figure goes before its answer says (`data`): the VAEs model on/off pixels. */
 const apartGuess = (model) => model.family === "vae";
@@ -32,7 +36,7 @@ function row(spec) {
   return {
     spec,
     bar,
-    tr: el("tr", { "data-model": spec.id, "data-state": "waiting" },
+    tr: el("tr", { "data-model": spec.id, "data-state": "waiting", "data-asked": spec.exact ? "exact" : "own" },
       el("th", { scope: "row" }, spec.name, " ", el("code", {}, spec.id)),
       el("td", { class: "lik-bpd" }, "…"),
       el("td", { class: "lik-bar-cell" }, bar),
@@ -47,7 +51,7 @@ function row(spec) {
  */
 export function createLikelihoodPanel(container, models, { own = null } = {}) {
   const loaded = PANEL_MODELS.map((spec) => ({ spec, model: models.find((m) => m.id === spec.id) }))
-    .filter(({ model }) => model && model.capabilities.includes("log_prob"));
+    .filter(({ spec, model }) => model && model.capabilities.includes(spec.needs || "log_prob"));
   const thumb = digit(null, { size: 84, alt: "the digit being scored" });
   const caption = el("p", { class: "lik-caption" });
   const tbody = el("tbody");
@@ -155,7 +159,7 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
     await Promise.all(rows.map(async (r) => {
       let out;
       try {
-        out = await score(r.model, d.image, signal);
+        out = await score(r.spec, d.image, signal);
       } catch (err) {
         if (mine === token) failed(r, err);
         return;

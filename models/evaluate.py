@@ -15,6 +15,7 @@ import torch
 
 from models.checkpoint import card_path, code_version, read_card, write_card
 from models.data import NUM_CLASSES, load_digits
+from models.diffusion.sampling import SAMPLERS, sampler_evaluations
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
 from models.registry import FAMILIES, LoadedModel, load_model
 
@@ -133,20 +134,41 @@ def _heldout_subset(features: torch.Tensor, n: int, seed: int) -> torch.Tensor:
     return features[torch.randperm(len(features), generator=torch.Generator().manual_seed(seed))[:n]]
 
 
+def _curve_point(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int, n: int, **sampler) -> dict:
+    """One point of a sampler curve: FD and guided accuracy of n samples drawn with `sampler`'s settings,
+    with the real-vs-real floor measured with the same n, since Frechet distance grows as n shrinks."""
+    figures = sample_metrics(model, classifier, real["train"], n, seed, **sampler)
+    floor = frechet_distance(_heldout_subset(real["heldout"], n, seed), real["train"])
+    return {**sampler, "n": n, "frechet_distance": round(figures["frechet_distance"], 3), "floor": round(floor, 3),
+            "conditional_accuracy": figures.get("conditional_accuracy")}
+
+
 def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> dict:
     """FD and guided accuracy against DDIM step count (at the model's default w) and against guidance w (50 steps).
-    Small n keeps 1000-step sampling affordable on a CPU; each point carries the real-vs-real floor
-    measured with the same n, since Frechet distance grows as n shrinks."""
-    def point(n: int, **sampler) -> dict:
-        figures = sample_metrics(model, classifier, real["train"], n, seed, **sampler)
-        floor = frechet_distance(_heldout_subset(real["heldout"], n, seed), real["train"])
-        return {**sampler, "n": n, "frechet_distance": round(figures["frechet_distance"], 3), "floor": round(floor, 3),
-                "conditional_accuracy": figures.get("conditional_accuracy")}
-
+    Small n keeps 1000-step sampling affordable on a CPU."""
     timesteps = model.card["config"]["timesteps"]
     default_w = model.module.config.sample_guidance
+    point = functools.partial(_curve_point, model, classifier, real, seed)
     return {"steps": [point(n, steps=steps, guidance=default_w) for steps, n in CURVE_STEPS if steps <= timesteps],
             "guidance": [point(CURVE_GUIDANCE[1], steps=50, guidance=w) for w in CURVE_GUIDANCE[0]]}
+
+
+CURVE_EVALUATIONS = (5, 10, 20, 50, 100)  # network evaluations per image (x2 with guidance) on the cost axis
+SAMPLER_CURVE_N = 200
+
+
+def evaluations_curve(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> list[dict]:
+    """Cost against quality for every sampler (sampling.SAMPLERS) at the model's default w: FD and guided
+    accuracy of SAMPLER_CURVE_N samples at about each of CURVE_EVALUATIONS network evaluations per image
+    (the ODE's Heun steps take two each: (e + 1) / 2 steps). The same seed, so the same x_T and labels."""
+    default_w = model.module.config.sample_guidance
+    points = []
+    for name in SAMPLERS:
+        for evaluations in CURVE_EVALUATIONS:
+            steps = (evaluations + 1) // 2 if name == "ode" else evaluations
+            point = _curve_point(model, classifier, real, seed, SAMPLER_CURVE_N, sampler=name, steps=steps, guidance=default_w)
+            points.append({**point, "evaluations": sampler_evaluations(name, steps, guided=False)})
+    return points
 
 
 @torch.inference_mode()
@@ -166,6 +188,25 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
     if curves and "trajectory" in model.capabilities:
         metrics["curves"] = sampler_curves(model, classifier, real, seed)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+
+
+@torch.inference_mode()
+def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, seed: int = 0, write: bool = False) -> list[dict]:
+    """The cost-quality curve of a diffusion checkpoint's samplers (evaluations_curve); with `write`, stored in
+    its card as metrics.curves.samplers, leaving every other figure as it was."""
+    directory = Path(checkpoints)
+    card_file = _card(directory, model_id)
+    model = load_model(card_file)
+    if "samplers" not in model.capabilities:
+        raise ValueError(f"{model_id} has no samplers to compare (a diffusion model has)")
+    points = evaluations_curve(model, load_classifier(directory), _real_features(str(directory)), seed)
+    if write:
+        card = read_card(card_file)
+        card["metrics"].setdefault("curves", {})["samplers"] = points
+        card["metrics"].setdefault("measured", {})["samplers_curve"] = {"n": SAMPLER_CURVE_N, "seed": seed,
+                                                                       "code_version": code_version()}
+        log.info("%s's sampler curve written into %s", model_id, write_card(directory, card))
+    return points
 
 
 def evaluate_checkpoint(checkpoints: str | Path, model_id: str, n: int = 1000, seed: int = 0, curves: bool = False,

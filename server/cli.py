@@ -83,14 +83,17 @@ def _serve(args) -> None:
 
 def _evaluate(args) -> None:
     from models.checkpoint import CheckpointError
-    from models.evaluate import UnknownModel, evaluate_checkpoint
+    from models.evaluate import UnknownModel, evaluate_checkpoint, evaluate_sampler_costs
     from server.config import Settings
 
     directory = Path(args.checkpoints) if args.checkpoints else Settings().checkpoint_dir
     try:
-        metrics = evaluate_checkpoint(directory, args.model_id, n=args.n, seed=args.seed, curves=args.curves,
-                                      write=args.write)
-    except UnknownModel as exc:
+        if args.sampler_costs:
+            metrics = evaluate_sampler_costs(directory, args.model_id, seed=args.seed, write=args.write)
+        else:
+            metrics = evaluate_checkpoint(directory, args.model_id, n=args.n, seed=args.seed, curves=args.curves,
+                                          write=args.write)
+    except (UnknownModel, ValueError) as exc:
         _fail(f"genlab evaluate: error: {exc}", status=2)  # argparse's status for a bad argument
     except CheckpointError as exc:
         _fail(f"genlab evaluate: error: {exc}")
@@ -107,6 +110,9 @@ def _add_evaluate_parser(sub) -> None:
     evaluate.add_argument("--checkpoints", default=None, type=Path,
                           help="directory of checkpoints and cards (default: the shipped ones, or GENLAB_CHECKPOINT_DIR)")
     evaluate.add_argument("--curves", action="store_true", help="diffusion: FD/accuracy vs steps and guidance (slow)")
+    evaluate.add_argument("--sampler-costs", action="store_true",
+                          help="diffusion: only FD/accuracy vs network evaluations for every sampler (ddpm, ddim, sde, ode), "
+                               "200 samples a point, kept beside the card's other figures (slow: ~20 min on 2 CPU cores)")
     evaluate.add_argument("--write", action="store_true", help="store the figures in the model's card")
     evaluate.set_defaults(handler=_evaluate)
 

@@ -12,7 +12,7 @@ Latent = Annotated[list[LatentValue], Field(min_length=1, max_length=512)]
 Pixel = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Temperature = Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]
 Format = Literal["json", "png"]
-SamplerName = Literal["ddpm", "ddim", "sde", "ode"]  # models.diffusion.sampling.SAMPLERS
+SamplerName = Literal["ddpm", "ddim", "sde", "ode", "langevin"]  # models.diffusion.sampling.SAMPLERS
 # a 1 MB upload is ~1.37 M base64 characters; the rest of the request is small
 DataUrl = Annotated[str, Field(min_length=30, max_length=1_400_000, pattern=r"^data:image/(png|jpeg|jpg);base64,",
                                 description="PNG/JPEG data URL, any size, MNIST-preprocessed")]
@@ -113,10 +113,14 @@ class SamplerFields(Strict):
     """How to run the reverse process: the same fields for sample, trajectory, inpaint and invert."""
 
     sampler: SamplerName = Field(
-        "ddim", description="ddpm, ddim, sde (reverse SDE, Euler-Maruyama) or ode (probability-flow ODE, Heun: "
-                            "2 x steps - 1 network evaluations)")
+        "ddim", description="ddpm, ddim, sde (reverse SDE, Euler-Maruyama), ode (probability-flow ODE, Heun: "
+                            "2 x steps - 1 network evaluations) or langevin (annealed Langevin: steps = noise levels, "
+                            "steps x steps_per_level + 1 evaluations)")
     steps: int = Field(50, ge=1, le=1000)
     eta: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="DDIM only: 0 deterministic, 1 ~ DDPM")
+    step_size: float = Field(1e-4, gt=0, le=1e-2, allow_inf_nan=False,
+                             description="Langevin only: epsilon of the step a = epsilon sigma^2 / sigma_min^2")
+    steps_per_level: int = Field(2, ge=1, le=10, description="Langevin only: Langevin steps at each noise level")
     guidance: float = Field(3.0, ge=0, le=20, allow_inf_nan=False, description="classifier-free guidance w")
     label: Label | None = None
     seed: Seed | None = None

@@ -49,7 +49,8 @@ def _steps(store: ModelStore, model: LoadedModel, req: TrajectoryRequest, seed: 
     g = store.generator(seed)
     labels = label_tensor(model, req.label, req.n, store.device, required=False)
     guidance = req.guidance if labels is not None else 0.0
-    sampler = make_sampler(req.sampler, module.alpha_bar, req.steps, req.eta)
+    sampler = make_sampler(req.sampler, module.alpha_bar, req.steps, req.eta, step_size=req.step_size,
+                           steps_per_level=req.steps_per_level)
     if known is None:
         x_T = torch.randn(req.n, 1, 28, 28, generator=g, device=store.device)
         return denoise(module, sampler, x_T, labels, guidance, g)
@@ -57,18 +58,23 @@ def _steps(store: ModelStore, model: LoadedModel, req: TrajectoryRequest, seed: 
     return inpaint(module, sampler, image.expand(req.n, -1, -1, -1), mask, labels, guidance, g)
 
 
-def _kept(steps: Iterator[Step], stride: int, total: int) -> Iterator[tuple[int, Step]]:
-    """Every stride-th step and always the last one."""
+def _kept(steps: Iterator[Step], stride: int) -> Iterator[tuple[int, Step]]:
+    """Every stride-th step as it comes, and always the last one (a sampler may take fewer steps than asked:
+    Langevin's levels that round to one timestep count once)."""
+    last = None
     for i, step in enumerate(steps):
-        if i % stride == 0 or i == total - 1:
-            yield i, step
+        last = (i, step)
+        if i % stride == 0:
+            yield last
+    if last is not None and last[0] % stride != 0:
+        yield last
 
 
 def _trajectory_events(model: LoadedModel, req: TrajectoryRequest, seed: int, steps: Iterator[Step]) -> Iterator[tuple[str, dict]]:
     """The reverse process as events: `start`, one `step` per kept step, then `done` with the images."""
     yield "start", {"model": model.id, "seed": seed, **req.model_dump(exclude={"seed", "image", "mask"})}
     last = None
-    for i, step in _kept(steps, req.stride(), req.steps):
+    for i, step in _kept(steps, req.stride()):
         last = step
         yield "step", _frame(i, step)
     final = _unit(last.x_t)
@@ -79,7 +85,7 @@ def _price(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: s
     """Steps x (two passes with guidance) x n: what a reverse run costs. Called after `_steps`, which has
     already refused a label for a model that is not conditional (409)."""
     guided = req.label is not None and req.guidance > 0
-    return run.price(model, operation, req.n, sampler_evaluations(req.sampler, req.steps, guided))
+    return run.price(model, operation, req.n, sampler_evaluations(req.sampler, req.steps, guided, req.steps_per_level))
 
 
 async def _trajectory(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: str, known=None):

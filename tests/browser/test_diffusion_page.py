@@ -123,6 +123,32 @@ def test_model_card_charts_the_sampler_curves(page: Page, live_server: str, mode
         expect(page.locator(f"{box} svg")).to_be_visible()
 
 
+def test_the_cost_quality_chart_names_the_best_sampler_at_each_budget(page: Page, live_server: str, model: dict):
+    """The card's sampler curve (genlab evaluate --sampler-costs): a line per sampler, a table row per budget
+    whose best cell is the lowest FD over floor among the samplers within that many evaluations, and the
+    same advice on the home page."""
+    curves = httpx.get(f"{live_server}/api/models/{model['id']}", timeout=10).json()["card"]["metrics"].get("curves") or {}
+    page.goto(f"{live_server}/diffusion?model={model['id']}&sec=training")
+    box = page.locator("#curve-samplers")
+    points = curves.get("samplers")
+    if not points:
+        expect(box).to_contain_text("Not measured")
+        return
+    expect(box.locator("svg")).to_be_visible()
+    budgets = sorted({p["evaluations"] for p in points if p["sampler"] != "ode"})
+    expect(box.locator("tbody tr")).to_have_count(len(budgets))
+    for budget in budgets:
+        within = {}
+        for p in sorted(points, key=lambda p: p["evaluations"]):
+            if p["evaluations"] <= budget:
+                within[p["sampler"]] = p
+        best = min(within.values(), key=lambda p: p["frechet_distance"] / p["floor"])
+        expect(box.locator(f"tr[data-budget='{budget}']")).to_have_attribute("data-best", best["sampler"])
+    expect(box.locator(".sampler-advice")).to_contain_text("Which sampler at which budget")
+    page.goto(f"{live_server}/")
+    expect(page.locator(f".model-row[data-model={model['id']}] .measured")).to_contain_text("which sampler at which budget")
+
+
 def test_sde_and_ode_samplers_and_the_ode_inversion(page: Page, live_server: str, model: dict):
     page.goto(f"{live_server}/diffusion?model={model['id']}&seed=3&class=1&steps=6&n=1&sampler=ode&sec=reverse")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
@@ -130,8 +156,16 @@ def test_sde_and_ode_samplers_and_the_ode_inversion(page: Page, live_server: str
     ode = _final_grid(page)
     expect(page.locator("#rev-caption")).to_contain_text("ODE")
     expect(page.locator("#eta")).to_be_disabled()  # eta is DDIM's
+    expect(page.locator("#langevin-fields")).to_be_hidden()
     page.locator("#rev-xt").click()  # focus out of any field, so keys are shortcuts
-    page.keyboard.press("d")  # the next sampler after ode wraps round to ddim
+    page.keyboard.press("d")  # the next sampler after ode: annealed Langevin, with its own two controls
+    expect(page.locator("input[name=sampler][value=langevin]")).to_be_checked()
+    expect(page.locator("#langevin-fields")).to_be_visible()
+    page.locator("#lv-step").select_option("0.0003")
+    expect(page.locator("#rev-caption")).to_contain_text("ε = 0.0003", timeout=30_000)
+    assert query(page)["ls"] == "0.0003" and query(page)["sampler"] == "langevin"
+    page.locator("#rev-xt").click()
+    page.keyboard.press("d")  # ... and round to ddim
     expect(page.locator("input[name=sampler][value=ddim]")).to_be_checked()
     page.locator("input[name=sampler][value=sde]").check()
     expect(page.locator("#reverse[data-final^='data:image/png']")).not_to_have_attribute("data-final", ode, timeout=30_000)

@@ -53,6 +53,24 @@ def test_diffusion_gets_sampler_curves_and_heldout_bits_per_dim(tiny_copy, monke
     assert all(p["n"] == 20 and {"frechet_distance", "floor", "conditional_accuracy"} <= set(p) for p in steps)
 
 
+def test_sampler_costs_curve_every_sampler_and_keeps_the_cards_other_figures(tiny_copy, monkeypatch):
+    monkeypatch.setattr(evaluate, "CURVE_EVALUATIONS", (5, 10))
+    monkeypatch.setattr(evaluate, "SAMPLER_CURVE_N", 20)
+    before = read_card(tiny_copy / "tiny-ddpm.json")["metrics"]
+    points = evaluate.evaluate_sampler_costs(str(tiny_copy), "tiny-ddpm", seed=0, write=True)
+    assert [(p["sampler"], p["evaluations"]) for p in points] == [
+        ("ddpm", 5), ("ddpm", 10), ("ddim", 5), ("ddim", 10), ("sde", 5), ("sde", 10), ("ode", 5), ("ode", 9)]
+    assert [p["steps"] for p in points if p["sampler"] == "ode"] == [3, 5]
+    # (the tiny classifier's features are constant, so FD here is 0: the figures are checked on the real model)
+    assert all(p["n"] == 20 and {"frechet_distance", "floor", "conditional_accuracy"} <= set(p) for p in points)
+    after = read_card(tiny_copy / "tiny-ddpm.json")["metrics"]
+    assert after["curves"]["samplers"] == points and after["measured"]["samplers_curve"]["n"] == 20
+    assert {k: v for k, v in after.items() if k not in ("curves", "measured")} == \
+        {k: v for k, v in before.items() if k not in ("curves", "measured")}
+    with pytest.raises(ValueError, match="no samplers"):
+        evaluate.evaluate_sampler_costs(str(tiny_copy), "tiny-gan")
+
+
 def test_matched_n_floors_draw_from_every_class_of_the_class_sorted_heldout_split():
     features = (torch.arange(1000) // 100).double()[:, None]  # stored class by class, like the split
     subset = evaluate._heldout_subset(features, 200, seed=0)

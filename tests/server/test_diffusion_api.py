@@ -57,6 +57,18 @@ def test_sde_and_ode_samplers_on_the_trajectory_sample_and_invert_routes(client)
     assert client.post("/api/models/tiny-ddpm/invert", json={"image": STROKE, "sampler": "sde"}).status_code == 422
 
 
+def test_annealed_langevin_runs_one_frame_per_noise_level_with_its_own_controls(client):
+    body = {"n": 2, "seed": 4, "steps": 6, "every": 1, "sampler": "langevin", "steps_per_level": 3, "step_size": 2e-4}
+    out = client.post("/api/models/tiny-ddpm/trajectory", json=body).json()
+    assert out["sampler"] == "langevin" and out["steps_per_level"] == 3 and len(out["frames"]) == 6
+    assert out["frames"][0]["t"] == 49 and out["frames"][-1]["t"] == 0  # from the noisiest level to the cleanest
+    assert out == client.post("/api/models/tiny-ddpm/trajectory", json=body).json()
+    other = client.post("/api/models/tiny-ddpm/trajectory", json={**body, "step_size": 1e-3}).json()
+    assert other["images"] != out["images"]
+    for bad in ({"step_size": 0}, {"step_size": 0.1}, {"steps_per_level": 11}, {"step_size": "nan"}):
+        assert client.post("/api/models/tiny-ddpm/trajectory", json={**body, **bad}).status_code == 422, bad
+
+
 def test_stream_sends_a_step_event_per_kept_step_then_done(client):
     with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=2&seed=1&steps=6&every=2") as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")

@@ -3,7 +3,7 @@
 
 import { api, guarded } from "../lib/api.js";
 import { lineChart } from "../lib/chart.js";
-import { renderCurves } from "./curves.js";
+import { renderCurves, renderSamplerCosts } from "./curves.js";
 import { el } from "../lib/images.js";
 import { runCount, totalOf, withEarlier } from "../lib/training-runs.js";
 
@@ -68,6 +68,7 @@ export function createCard(ctx) {
     $("card-summary").replaceChildren(...summary(full).filter(Boolean));
     $("card-metrics").replaceChildren(metricsTable(full.card));
     renderCurves(full.card.metrics?.curves, $("curve-steps"), $("curve-guidance"));
+    renderSamplerCosts(full.card.metrics?.curves?.samplers, $("curve-samplers"));
     const tr = full.card.training || {};
     const byT = tr.loss_by_t || [];
     if (byT.length) {

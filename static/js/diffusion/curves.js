@@ -4,6 +4,9 @@
 
 import { lineChart } from "../lib/chart.js";
 import { el } from "../lib/images.js";
+import { SAMPLER_NAMES, advice, byBudget, ratio } from "../lib/sampler-costs.js";
+
+const SAMPLER_COLORS = { ddpm: "#c2410c", ddim: "#1f5fd6", sde: "#7c3aed", ode: "#2b8a3e" };
 
 const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : "—");
 
@@ -35,4 +38,35 @@ export function renderCurves(curves, stepsBox, guidanceBox) {
   }
   curve(stepsBox, curves.steps, "steps", { xLabel: `DDIM steps (w = ${curves.steps[0]?.guidance ?? "?"})`, xLog: true, label: "FD against the number of sampling steps" });
   curve(guidanceBox, curves.guidance, "guidance", { xLabel: "guidance w (50 steps)", xLog: false, label: "FD against the guidance scale" });
+}
+
+/** The cost-quality chart: FD ÷ floor against network evaluations per image, one line per sampler, the
+ * table of every point by budget (the best at each in bold), and the advice it gives. */
+export function renderSamplerCosts(points, box) {
+  if (!points?.length) {
+    box.replaceChildren(el("p", { class: "muted empty-chart" }, "Not measured for this checkpoint (genlab evaluate --sampler-costs)."));
+    return;
+  }
+  const names = Object.keys(SAMPLER_NAMES).filter((name) => points.some((p) => p.sampler === name));
+  const chart = el("div", { class: "chart-box" });
+  lineChart(chart, names.map((name) => ({
+    name: SAMPLER_NAMES[name], color: SAMPLER_COLORS[name],
+    points: points.filter((p) => p.sampler === name).map((p) => [p.evaluations, ratio(p)]),
+  })), { width: 900, height: 300, xLabel: `network evaluations per image (×2 with guidance w = ${points[0].guidance})`,
+    yLabel: "FD ÷ floor", yMin: 0, xLog: true, label: "sample quality against sampling cost, per sampler",
+    refLine: { value: 3, label: "3× floor (the quality bar)" } });
+  const budgets = byBudget(points);
+  const table = el("table", { class: "metrics curve-table sampler-costs" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "budget (evaluations)"),
+      ...names.map((name) => el("th", { scope: "col" }, SAMPLER_NAMES[name])))),
+    el("tbody", {}, budgets.map(({ budget, points: within, best }) => el("tr", { "data-budget": String(budget), "data-best": best.sampler },
+      el("th", { scope: "row" }, `≤ ${budget}`),
+      ...names.map((name) => {
+        const p = within.find((q) => q.sampler === name);
+        const text = p ? `${ratio(p).toFixed(2)}× · ${pct(p.conditional_accuracy)} (${p.evaluations})` : "—";
+        return el("td", { class: p === best ? "best" : "" }, p === best ? el("strong", {}, text) : text);
+      })))));
+  box.replaceChildren(chart, table,
+    el("p", { class: "meta sampler-advice" }, `Which sampler at which budget: ${advice(points)}. `
+      + `Each cell: FD ÷ the real-vs-real floor · class as asked (evaluations), ${points[0].n} samples a point.`));
 }

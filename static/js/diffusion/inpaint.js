@@ -67,6 +67,7 @@ export function createInpaint(ctx) {
     const s = ctx.sampler;
     const body = { image: held.image, mask: { pixels: painter.pixels() }, n: N, seed: ctx.seed, sampler: s.sampler,
       steps: s.steps, eta: s.sampler === "ddim" ? s.eta : 0, guidance: s.guidance, every: everyFor(s.steps) };
+    if (s.sampler === "langevin") Object.assign(body, { step_size: s.stepSize, steps_per_level: s.perLevel });
     if (ctx.conditional()) body.label = held.label;
     $("inp-settings").textContent = settingsText(body.label);
     clearError(section);

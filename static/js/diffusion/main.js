@@ -121,7 +121,7 @@ function shortcuts() {
     { keys: ["0 … 9"], label: "pick that class", match: (k) => /^[0-9]$/.test(k), run: (e) => setLabel(Number(e.key)) },
     { keys: ["x"], label: "no class (∅, unconditional)", run: () => setLabel(null) },
     { keys: ["r"], label: "run the reverse process again", run: () => sections.reverse.start() },
-    { keys: ["d"], label: "next sampler (DDIM / DDPM / SDE / ODE)", run: () => sections.reverse.toggleSampler() },
+    { keys: ["d"], label: "next sampler (DDIM / DDPM / SDE / ODE / Langevin)", run: () => sections.reverse.toggleSampler() },
     { keys: ["p"], label: "inpainting: fill in", run: () => sections.inpaint.run() },
     { keys: ["c"], label: "inpainting: clear the mask", run: () => sections.inpaint.clearMask() },
     { keys: ["m"], label: "next model", run: controls.nextModel },

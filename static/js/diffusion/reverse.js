@@ -10,7 +10,8 @@ import { getNumber, getString, round, setState } from "../lib/urlstate.js";
 const $ = (id) => document.getElementById(id);
 const MAX_FRAMES = 200; // the API keeps at most 200 frames
 const N_CHOICES = [1, 2, 4, 8, 16, 32, 64];
-const SAMPLERS = ["ddim", "ddpm", "sde", "ode"]; // the API's names; the 'd' key walks them in this order
+const SAMPLERS = ["ddim", "ddpm", "sde", "ode", "langevin"]; // the API's names; the 'd' key walks them in this order
+const STEP_SIZES = [3e-5, 1e-4, 3e-4, 1e-3]; // Langevin's epsilon (the API's default 1e-4)
 const DEFAULT_CLASS = 3; // guided runs show digits; unconditional (∅) is the comparison one opts into
 
 /**
@@ -38,6 +39,8 @@ function readSettings() {
     sampler: getString("sampler", "ddim", SAMPLERS),
     steps: getNumber("steps", 50, { min: 1, max: 1000, integer: true }),
     eta: round(getNumber("eta", 0, { min: 0, max: 1 }), 2),
+    stepSize: STEP_SIZES.includes(getNumber("ls", 1e-4)) ? getNumber("ls", 1e-4) : 1e-4,
+    perLevel: getNumber("spl", 2, { min: 1, max: 10, integer: true }),
     guidance: round(getNumber("w", 3, { min: 0, max: 20 }), 1),
     n: N_CHOICES.includes(getNumber("n", 8, { integer: true })) ? getNumber("n", 8, { integer: true }) : 8,
   };
@@ -77,6 +80,9 @@ export function createReverse(ctx) {
     $("eta-out").textContent = s.eta.toFixed(2);
     $("eta-field").classList.toggle("disabled", s.sampler !== "ddim");
     $("eta").disabled = s.sampler !== "ddim";
+    $("langevin-fields").hidden = s.sampler !== "langevin";
+    $("lv-step").value = String(s.stepSize);
+    $("lv-spl").value = String(s.perLevel);
     $("w").value = String(s.guidance);
     $("w-out").textContent = s.guidance.toFixed(1);
     $("n").value = String(s.n);
@@ -90,7 +96,9 @@ export function createReverse(ctx) {
         : guided ? `Class ${ctx.label}, guided with w = ${s.guidance.toFixed(1)}: each step runs the network twice (with y and with ∅).`
         : "Unconditional (∅), for comparison: no class, so the network runs unconditionally and w has no effect — "
           + "digits of any class, often less clean than guided ones. Untick it (or pick a class, keys 0–9) to see guidance.";
-    const state = { sampler: s.sampler, steps: s.steps, eta: s.eta, w: s.guidance, n: s.n };
+    const state = { sampler: s.sampler, steps: s.steps, eta: s.eta, w: s.guidance, n: s.n,
+      ls: s.sampler === "langevin" && s.stepSize !== 1e-4 ? s.stepSize : null,
+      spl: s.sampler === "langevin" && s.perLevel !== 2 ? s.perLevel : null };
     if (ctx.conditional() && !guided) state.class = "none"; // a deliberate ∅, not the default class
     setState(state);
   }
@@ -116,6 +124,7 @@ export function createReverse(ctx) {
     clearError(section);
     const settings = { n: s.n, seed: ctx.seed, sampler: s.sampler, steps: s.steps,
       eta: s.sampler === "ddim" ? s.eta : 0, guidance: s.guidance, every: everyFor(s.steps) };
+    if (s.sampler === "langevin") Object.assign(settings, { step_size: s.stepSize, steps_per_level: s.perLevel });
     if (ctx.conditional() && ctx.label !== null) settings.label = ctx.label;
     run = settings;
     const total = frameCount(settings.steps, settings.every);
@@ -131,7 +140,8 @@ export function createReverse(ctx) {
     const model = ctx.model;
     const label = settings.label === undefined ? "class ∅" : `class ${settings.label}`;
     $("rev-caption").textContent = `${model.id} · ${settings.sampler.toUpperCase()} · ${settings.steps} steps`
-      + `${settings.sampler === "ddim" ? ` · η = ${settings.eta}` : ""} · ${label} · w = ${settings.guidance} · seed ${settings.seed}`;
+      + `${settings.sampler === "ddim" ? ` · η = ${settings.eta}` : ""}`
+      + `${settings.sampler === "langevin" ? ` · ε = ${settings.step_size} · ${settings.steps_per_level} per level` : ""} · ${label} · w = ${settings.guidance} · seed ${settings.seed}`;
     const started = performance.now();
     stream = openStream(streamUrl(model.id, settings), {
       onStep(frame) {
@@ -189,6 +199,11 @@ export function createReverse(ctx) {
     self.onGuidance?.();
   });
   $("n").addEventListener("change", (e) => { s.n = Number(e.target.value); changed(); });
+  $("lv-step").addEventListener("change", (e) => { s.stepSize = Number(e.target.value); changed(); });
+  $("lv-spl").addEventListener("change", (e) => {
+    s.perLevel = Math.min(10, Math.max(1, Math.round(Number(e.target.value) || 2)));
+    changed();
+  });
   $("rev-uncond").addEventListener("change", (e) => {
     // through the toolbar's class menu, so the controls, the URL and every section hear of it
     const select = $("class");

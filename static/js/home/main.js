@@ -6,6 +6,7 @@ import { api, guarded, post, showError } from "../lib/api.js";
 import { CAPABILITIES, FAMILIES, familyOf } from "./families.js";
 import { digit, el, setSrc } from "../lib/images.js";
 import { installShortcuts } from "../lib/keys.js";
+import { advice } from "../lib/sampler-costs.js";
 import { getString, setState } from "../lib/urlstate.js";
 
 const SAMPLE_SEED = 0;
@@ -34,6 +35,9 @@ function measured(model, family) {
     figures.push(`likelihood: −log p(x) ≤ ${(-m.heldout_iwae64_nats).toFixed(1)} nats per held-out digit (${kind}, importance-weighted; ${family.likelihoodModel})`);
   } else if (m.heldout_bits_per_dim !== undefined) {
     figures.push(`likelihood: −log p(x) ${kind === "exact" ? "=" : "≤"} ${m.heldout_bits_per_dim.toFixed(2)} bits per pixel on held-out digits (${kind}; ${family.likelihoodModel})`);
+  }
+  if (m.curves?.samplers?.length) {
+    figures.push(`which sampler at which budget (network passes per digit, the lowest FD at each): ${advice(m.curves.samplers)}`);
   }
   return figures.length ? el("ul", { class: "measured", "aria-label": "measured on 1,000 samples" },
     figures.map((f) => el("li", {}, f))) : null;

@@ -1,0 +1,61 @@
+"""Annealed Langevin dynamics (Song & Ermon 2019, Algorithm 1) driven by a trained DDPM's noise prediction.
+
+The score of the noised data at level sigma, in the variance-exploding coordinates x~ = x / sqrt(alpha_bar)
+with sigma = sqrt((1 - alpha_bar) / alpha_bar), is grad log p_sigma(x~) = -eps_theta(x, t) / sigma: the
+noise-conditional score network of Song & Ermon and the DDPM's eps are the same object, up to that scale.
+At each level, from the noisiest down, `steps_per_level` Langevin steps
+    x~ <- x~ + (a / 2) score + sqrt(a) z,   a = step_size * sigma^2 / sigma_L^2,
+then one last denoising step x~ <- x~ + sigma_L^2 score (Tweedie's formula, as Jolicoeur-Martineau et al.
+2021 add): without it the samples keep the last level's noise. The levels run from the model's noisiest
+step to its cleanest (sigma 158 to 0.01 for ddpm-mnist), spaced geometrically in sigma.
+
+Measured on ddpm-mnist (40 samples, w = 0.5, 1 thread): 50 levels x 2 steps at step_size 1e-4 draw clean
+digits, 90% of the asked class; step_size 3e-5 is too small to bridge the levels (the noise stays, the
+classifier reads nothing), 3e-4 too large (78%); evenly spaced levels leave noise in the background."""
+
+import torch
+
+from models.diffusion.timesteps import StridedTimesteps
+
+STEP_SIZE = 1e-4  # epsilon of Song & Ermon's step-size rule: at the last level a = epsilon
+STEPS_PER_LEVEL = 2
+
+
+def _sigma(ab: torch.Tensor) -> torch.Tensor:
+    return ((1 - ab) / ab).sqrt()
+
+
+class AnnealedLangevinSampler(StridedTimesteps):
+    """The levels are the strided timesteps (the DDPM's own noise levels); see the module docstring."""
+
+    def __init__(self, alpha_bar: torch.Tensor, step_size: float = STEP_SIZE, steps_per_level: int = STEPS_PER_LEVEL):
+        super().__init__(alpha_bar)
+        self.step_size, self.steps_per_level = step_size, steps_per_level
+
+    def set_timesteps(self, n: int) -> None:
+        """n levels spaced geometrically in sigma, from the noisiest step to the cleanest (where two round to
+        one step, the later moves up one: n distinct steps) (Song & Ermon's choice: Langevin at each level must bridge only a constant factor of noise to the next one; evenly
+        spaced DDPM steps leave sigma = 0.18 before the last level, and its noise in the image)."""
+        sigmas = _sigma(self.alpha_bar)
+        targets = torch.logspace(sigmas[0].log10(), sigmas[-1].log10(), n, dtype=sigmas.dtype)  # cleanest first
+        levels: list[int] = []
+        for t in (sigmas.log()[None, :] - targets.log()[:, None]).abs().argmin(1).tolist():
+            levels.append(t if not levels or t > levels[-1] else levels[-1] + 1)  # n distinct steps (n <= T)
+        top = len(self.alpha_bar) - 1
+        self.timesteps = [min(t, top - i) for i, t in enumerate(levels[::-1])]  # and none past the last step
+
+    def step(self, eps_at, t: int, x_t: torch.Tensor, generator: torch.Generator | None):
+        """Langevin at level t on x_t (in the DDPM's scale at t); returns the state in the scale of the next
+        level, or, after the last level, the denoised image; and the current guess of x_0."""
+        ab, ab_next = self.alpha_bar[t], self.alpha_bar_prev(t)
+        sigma, sigma_last = _sigma(ab), _sigma(self.alpha_bar[self.timesteps[-1]])
+        a = self.step_size * sigma**2 / sigma_last**2
+        x = x_t / ab.sqrt()  # x~: the same variable at every level
+        for _ in range(self.steps_per_level):
+            eps = eps_at(x * ab.sqrt(), t)
+            x = x + a / 2 * (-eps / sigma) + a.sqrt() * torch.randn(x.shape, generator=generator, device=x.device)
+        x0 = (x - sigma * eps).clamp(-1, 1)  # Tweedie's guess, with the last evaluation's eps
+        if t == self.timesteps[-1]:
+            eps = eps_at(x * ab.sqrt(), t)
+            return x - sigma * eps, x0  # the final denoising step, x~ + sigma^2 score: the image
+        return x * ab_next.sqrt(), x0

@@ -15,6 +15,7 @@ import torch
 
 from models.checkpoint import card_path, code_version, read_card, write_card
 from models.data import NUM_CLASSES, load_digits
+from models.diffusion.langevin import STEPS_PER_LEVEL
 from models.diffusion.sampling import SAMPLERS, sampler_evaluations
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
 from models.registry import FAMILIES, LoadedModel, load_model
@@ -160,12 +161,14 @@ SAMPLER_CURVE_N = 200
 def evaluations_curve(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> list[dict]:
     """Cost against quality for every sampler (sampling.SAMPLERS) at the model's default w: FD and guided
     accuracy of SAMPLER_CURVE_N samples at about each of CURVE_EVALUATIONS network evaluations per image
-    (the ODE's Heun steps take two each: (e + 1) / 2 steps). The same seed, so the same x_T and labels."""
+    (the ODE's Heun steps take two each: (e + 1) / 2 steps; Langevin takes STEPS_PER_LEVEL a level and one to
+    denoise: (e - 1) / 2 levels). The same seed, so the same x_T and labels."""
     default_w = model.module.config.sample_guidance
     points = []
     for name in SAMPLERS:
         for evaluations in CURVE_EVALUATIONS:
-            steps = (evaluations + 1) // 2 if name == "ode" else evaluations
+            steps = {"ode": (evaluations + 1) // 2,
+                     "langevin": max(1, (evaluations - 1) // STEPS_PER_LEVEL)}.get(name, evaluations)
             point = _curve_point(model, classifier, real, seed, SAMPLER_CURVE_N, sampler=name, steps=steps, guidance=default_w)
             points.append({**point, "evaluations": sampler_evaluations(name, steps, guided=False)})
     return points

@@ -59,8 +59,9 @@ def test_sampler_costs_curve_every_sampler_and_keeps_the_cards_other_figures(tin
     before = read_card(tiny_copy / "tiny-ddpm.json")["metrics"]
     points = evaluate.evaluate_sampler_costs(str(tiny_copy), "tiny-ddpm", seed=0, write=True)
     assert [(p["sampler"], p["evaluations"]) for p in points] == [
-        ("ddpm", 5), ("ddpm", 10), ("ddim", 5), ("ddim", 10), ("sde", 5), ("sde", 10), ("ode", 5), ("ode", 9)]
-    assert [p["steps"] for p in points if p["sampler"] == "ode"] == [3, 5]
+        ("ddpm", 5), ("ddpm", 10), ("ddim", 5), ("ddim", 10), ("sde", 5), ("sde", 10), ("ode", 5), ("ode", 9),
+        ("langevin", 5), ("langevin", 9)]
+    assert [p["steps"] for p in points if p["sampler"] in ("ode", "langevin")] == [3, 5, 2, 4]
     # (the tiny classifier's features are constant, so FD here is 0: the figures are checked on the real model)
     assert all(p["n"] == 20 and {"frechet_distance", "floor", "conditional_accuracy"} <= set(p) for p in points)
     after = read_card(tiny_copy / "tiny-ddpm.json")["metrics"]

@@ -6,7 +6,7 @@ import { lineChart } from "../lib/chart.js";
 import { el } from "../lib/images.js";
 import { SAMPLER_NAMES, advice, byBudget, ratio } from "../lib/sampler-costs.js";
 
-const SAMPLER_COLORS = { ddpm: "#c2410c", ddim: "#1f5fd6", sde: "#7c3aed", ode: "#2b8a3e" };
+const SAMPLER_COLORS = { ddpm: "#c2410c", ddim: "#1f5fd6", sde: "#7c3aed", ode: "#2b8a3e", langevin: "#a16207" };
 
 const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : "—");
 

@@ -2,18 +2,20 @@
 // (genlab evaluate --sampler-costs: FD and guided accuracy against network evaluations per image, every
 // sampler). Shared by the diffusion page's chart and the home page's one-line advice.
 
-export const SAMPLER_NAMES = { ddpm: "DDPM", ddim: "DDIM", sde: "reverse SDE", ode: "probability-flow ODE" };
+export const SAMPLER_NAMES = { ddpm: "DDPM", ddim: "DDIM", sde: "reverse SDE", ode: "probability-flow ODE",
+  langevin: "annealed Langevin" };
 
 /** FD over the real-vs-real floor at the same n: 1 is as close to the training digits as held-out digits are. */
 export const ratio = (p) => p.frechet_distance / p.floor;
 
 /**
  * The curve's points grouped by budget: budget b holds each sampler's point with the most evaluations
- * not above b (the ODE's Heun steps come in pairs, so its 9 evaluations compete at 10). Returns
+ * not above b (the ODE's Heun steps come in pairs and Langevin's levels too, so their 9 evaluations
+ * compete at 10); the budgets are DDIM's step counts, one evaluation each. Returns
  * [{budget, points, best}] by rising budget, best being the point of lowest FD ÷ floor.
  */
 export function byBudget(points) {
-  const budgets = [...new Set(points.filter((p) => p.sampler !== "ode").map((p) => p.evaluations))].sort((a, b) => a - b);
+  const budgets = [...new Set(points.filter((p) => p.sampler === "ddim").map((p) => p.evaluations))].sort((a, b) => a - b);
   return budgets.map((budget) => {
     const within = Object.keys(SAMPLER_NAMES).map((name) => points
       .filter((p) => p.sampler === name && p.evaluations <= budget)

@@ -64,7 +64,7 @@ export const CAPABILITIES = {
   fitted_prior: "sample from a prior fitted to its encoded digits, or from N(0, I)",
   classify: "classify digits",
   trajectory: "watch each sampling step",
-  samplers: "choose its sampler (DDPM, DDIM, reverse SDE, probability-flow ODE)",
+  samplers: "choose its sampler (DDPM, DDIM, reverse SDE, probability-flow ODE, annealed Langevin)",
   exact_log_prob: "compute its exact likelihood through the probability-flow ODE",
   inpaint: "fill in missing pixels",
   noise: "watch the forward (noising) process",

@@ -25,7 +25,14 @@ export function byBudget(points) {
   });
 }
 
-/** One sentence: the best sampler at each budget. */
+/** One sentence: the best sampler at each budget, neighbouring budgets with the same best taken together. */
 export function advice(points) {
-  return byBudget(points).map(({ budget, best }) => `≤ ${budget} passes: ${SAMPLER_NAMES[best.sampler]}`).join(" · ");
+  const runs = [];
+  for (const { budget, best } of byBudget(points)) {
+    const run = runs[runs.length - 1];
+    if (run && run.sampler === best.sampler) run.to = budget;
+    else runs.push({ sampler: best.sampler, from: budget, to: budget });
+  }
+  return runs.map(({ sampler, from, to }) => `${from === to ? `≤ ${to}` : `${from}–${to}`} passes: ${SAMPLER_NAMES[sampler]}`)
+    .join(" · ");
 }

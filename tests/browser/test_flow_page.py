@@ -110,9 +110,12 @@ def test_likelihood_panel_and_typicality(page: Page, live_server: str, models):
         bound = table.locator("tr[data-model=ddpm-mnist][data-kind=bound]")
         expect(bound).to_have_count(1)
         expect(bound.locator(".lik-bpd")).to_contain_text("≤")
-        # the same model's exact likelihood by its probability-flow ODE, on the same digit: below its bound
+        # the same model's exact likelihood by its probability-flow ODE, on the same digit, when asked: below its bound
+        offered = table.locator("tr[data-model=ddpm-mnist][data-asked=exact]")
+        expect(offered).to_have_attribute("data-state", "offered")
+        offered.locator("button.lik-ask").click()
         by_ode = table.locator("tr[data-model=ddpm-mnist][data-asked=exact][data-kind=exact]")
-        expect(by_ode).to_have_count(1)
+        expect(by_ode).to_have_count(1, timeout=120_000)
         expect(by_ode.locator(".lik-method")).to_contain_text("probability-flow ODE")
         assert float(by_ode.get_attribute("data-bpd")) < float(bound.get_attribute("data-bpd"))
     assert exact.count() >= 1

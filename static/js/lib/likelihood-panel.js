@@ -3,7 +3,9 @@
 // the 256-level ("8-bit") ones share one table, exact and bound side by side; the VAE's Bernoulli
 // figure (each pixel an on/off probability) is shown apart and never ranked with them.
 // Models that are not loaded (GET /api/models) are left out. The diffusion model has two rows: its
-// variational bound, and the exact likelihood of its probability-flow ODE (`exact: true`) on the same image.
+// variational bound, and the exact likelihood of its probability-flow ODE (`exact: true`) on the same image,
+// which costs half a minute of a server's CPU and so runs only when asked (a button in its row): a class
+// moving from digit to digit must not queue one per student per digit.
 
 import { api } from "./api.js";
 import { digit, el, setSrc } from "./images.js";
@@ -13,7 +15,7 @@ export const PANEL_MODELS = [
   { id: "flow-mnist", name: "Normalizing flow" },
   { id: "pixelcnn-mnist", name: "PixelCNN (autoregressive)" },
   { id: "ddpm-mnist", name: "Diffusion (DDPM)", wait: "a bound summed over 1000 steps: a few seconds…" },
-  { id: "ddpm-mnist", name: "Diffusion (DDPM), probability-flow ODE", exact: true, needs: "exact_log_prob",
+  { id: "ddpm-mnist", name: "Diffusion (DDPM), probability-flow ODE", exact: true, needs: "exact_log_prob", onDemand: true,
     wait: "the ODE's exact likelihood: a network gradient at each of ~440 steps, up to half a minute…" },
   { id: "vae-mnist", name: "VAE" },
 ];
@@ -77,6 +79,8 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
   const rows = loaded.map(({ spec, model }) => ({ ...row(spec), model, guessApart: apartGuess(model) }));
   let token = 0;
   let pending = null; // the AbortController of the newest digit's requests
+  let current = null; // the digit on show, its token and signal: what an on-demand row scores
+  let answers = new Map(); // row -> answer, for the digit on show
 
   function toApart(r) {
     r.tr.remove();
@@ -103,6 +107,36 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
     r.bar.style.width = "0";
     cells[3].textContent = "…";
     cells[4].textContent = r.spec.wait || "computing…";
+  }
+
+  function offer(r) {
+    const cells = r.tr.children;
+    r.tr.dataset.state = "offered";
+    cells[4].replaceChildren(el("button", { type: "button", class: "ghost lik-ask",
+      onclick: () => { cells[4].textContent = r.spec.wait; ask(r, current); } }, "compute it (about half a minute)"));
+  }
+
+  /** Score digit `on.d` with row r's model, then place every answer so far (bars share one scale). */
+  async function ask(r, on) {
+    r.tr.dataset.state = "waiting";
+    let out;
+    try {
+      out = await score(r.spec, on.d.image, on.signal);
+    } catch (err) {
+      if (on.mine === token) failed(r, err);
+      return;
+    }
+    if (on.mine !== token) return;
+    const isApart = out.data ? out.data !== "8-bit" : r.guessApart;
+    if (isApart && !r.apartText) toApart(r);
+    if (!isApart && r.apartText) toTable(r);
+    answers.set(r, out);
+    const table = [...answers].filter(([a]) => !a.apartText);
+    const max = Math.max(1e-9, ...table.map(([, o]) => o.bits_per_dim)) * 1.05;
+    for (const [a, o] of answers) {
+      if (a.apartText) fillApart(a, o);
+      else fillRow(a, o, max);
+    }
   }
 
   function fillApart(r, out) {
@@ -154,28 +188,11 @@ export function createLikelihoodPanel(container, models, { own = null } = {}) {
       reset(r);
       if (r.guessApart) toApart(r);
       else toTable(r);
+      if (r.spec.onDemand) offer(r);
     }
-    const answers = new Map();
-    await Promise.all(rows.map(async (r) => {
-      let out;
-      try {
-        out = await score(r.spec, d.image, signal);
-      } catch (err) {
-        if (mine === token) failed(r, err);
-        return;
-      }
-      if (mine !== token) return;
-      const isApart = out.data ? out.data !== "8-bit" : r.guessApart;
-      if (isApart && !r.apartText) toApart(r);
-      if (!isApart && r.apartText) toTable(r);
-      answers.set(r, out);
-      const table = [...answers].filter(([a]) => !a.apartText);
-      const max = Math.max(1e-9, ...table.map(([, o]) => o.bits_per_dim)) * 1.05;
-      for (const [a, o] of answers) {
-        if (a.apartText) fillApart(a, o);
-        else fillRow(a, o, max);
-      }
-    }));
+    answers = new Map();
+    current = { d, mine, signal };
+    await Promise.all(rows.filter((r) => !r.spec.onDemand).map((r) => ask(r, current)));
     if (mine === token) container.dataset.done = d.caption;
   }
 

@@ -37,4 +37,4 @@ def test_try_first_links_open_the_sections_they_name(page: Page, live_server: st
     links = page.locator("#try-first a")
     expect(links).to_have_count(5)
     links.first.click()
-    expect(page).to_have_url(f"{live_server}/vae?sec=sliders")
+    expect(page).to_have_url(f"{live_server}/vae?sec=sliders", timeout=20_000)  # a loaded CI box navigates slowly

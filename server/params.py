@@ -55,6 +55,12 @@ def check_batch(store: ModelStore, n: int) -> None:
         raise HTTPException(422, f"n = {n} exceeds this server's limit of {store.settings.max_batch}")
 
 
+def check_steps(model: LoadedModel, steps: int) -> None:
+    """More sampling steps than training steps would silently repeat timesteps: refuse instead."""
+    if steps > model.module.config.timesteps:
+        raise HTTPException(422, f"steps = {steps} exceeds this model's T = {model.module.config.timesteps}")
+
+
 def images_response(images: torch.Tensor, png: bool, key: str = "images", **fields) -> dict | Response:
     """JSON with one data URL per image plus the grid, or (png) the grid alone as image/png."""
     grid_png = to_png(make_grid(images))

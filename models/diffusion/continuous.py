@@ -56,7 +56,7 @@ class ReverseSDESampler(StridedTimesteps):
         return x_prev, predict_x0(x_t, eps, ab_t).clamp(-1, 1)
 
 
-def _sigma(ab: torch.Tensor) -> torch.Tensor:
+def noise_level(ab: torch.Tensor) -> torch.Tensor:
     """The noise level of x~ = x / sqrt(alpha_bar): sqrt((1 - alpha_bar) / alpha_bar)."""
     return ((1 - ab) / ab).sqrt()
 
@@ -75,7 +75,7 @@ class ProbabilityFlowSampler(StridedTimesteps):
     def _heun(self, eps_at: EpsAt, x: torch.Tensor, t: int, eps: torch.Tensor, t_next: int | None,
               ab: torch.Tensor, ab_next: torch.Tensor) -> torch.Tensor:
         """From x at step t to step t_next (None: clean data, alpha_bar = 1), in either direction."""
-        d_sigma = _sigma(ab_next) - _sigma(ab)
+        d_sigma = noise_level(ab_next) - noise_level(ab)
         x_next = (x / ab.sqrt() + d_sigma * eps) * ab_next.sqrt()  # Euler in x~, mapped back to x
         if t_next is None:
             return x_next
@@ -87,7 +87,7 @@ class ProbabilityFlowSampler(StridedTimesteps):
         the Euler step onto clean data first (its slope taken at the image), then Heun up to the first timestep."""
         first = self.timesteps[-1]
         ab = self.alpha_bar[first]
-        x = (x0 + _sigma(ab) * eps_at(x0, first)) * ab.sqrt()
+        x = (x0 + noise_level(ab) * eps_at(x0, first)) * ab.sqrt()
         for t, t_next in pairwise(self.timesteps[::-1]):
             checkpoint()
             x = self._heun(eps_at, x, t, eps_at(x, t), t_next, self.alpha_bar[t], self.alpha_bar[t_next])
@@ -126,7 +126,7 @@ def ode_log_likelihood(eps_at: EpsAt, alpha_bar: torch.Tensor, x0: torch.Tensor,
     for t_next in timesteps:
         checkpoint()
         ab_next = alpha_bar[t_next]
-        d_sigma = _sigma(ab_next) - _sigma(ab)
+        d_sigma = noise_level(ab_next) - noise_level(ab)
         eps, div = slope(x, t_next if t is None else t)  # from clean data the slope is taken at the first step
         x_euler = (x / ab.sqrt() + d_sigma * eps) * ab_next.sqrt()
         if t is None:
@@ -137,6 +137,6 @@ def ode_log_likelihood(eps_at: EpsAt, alpha_bar: torch.Tensor, x0: torch.Tensor,
             log_det = log_det + d_sigma * (div + div_next) / 2
         ab, t = ab_next, t_next
     x_tilde = x / ab.sqrt()
-    variance = 1 + _sigma(ab) ** 2
+    variance = 1 + noise_level(ab) ** 2
     log_prior = -0.5 * (x_tilde.flatten(1).pow(2).sum(1) / variance + dims * torch.log(2 * torch.pi * variance))
     return (log_prior + log_det).view(n_probes, -1)

@@ -15,14 +15,11 @@ classifier reads nothing), 3e-4 too large (78%); evenly spaced levels leave nois
 
 import torch
 
+from models.diffusion.continuous import noise_level
 from models.diffusion.timesteps import StridedTimesteps
 
 STEP_SIZE = 1e-4  # epsilon of Song & Ermon's step-size rule: at the last level a = epsilon
 STEPS_PER_LEVEL = 2
-
-
-def _sigma(ab: torch.Tensor) -> torch.Tensor:
-    return ((1 - ab) / ab).sqrt()
 
 
 class AnnealedLangevinSampler(StridedTimesteps):
@@ -33,10 +30,11 @@ class AnnealedLangevinSampler(StridedTimesteps):
         self.step_size, self.steps_per_level = step_size, steps_per_level
 
     def set_timesteps(self, n: int) -> None:
-        """n levels spaced geometrically in sigma, from the noisiest step to the cleanest (where two round to
-        one step, the later moves up one: n distinct steps) (Song & Ermon's choice: Langevin at each level must bridge only a constant factor of noise to the next one; evenly
-        spaced DDPM steps leave sigma = 0.18 before the last level, and its noise in the image)."""
-        sigmas = _sigma(self.alpha_bar)
+        """n levels spaced geometrically in sigma, from the noisiest step to the cleanest; where two round to one
+        step, the later moves up one, so there are n distinct steps. Song & Ermon's choice: Langevin at each
+        level then bridges only a constant factor of noise to the next (evenly spaced DDPM steps leave
+        sigma = 0.18 before the last level, and its noise in the image)."""
+        sigmas = noise_level(self.alpha_bar)
         targets = torch.logspace(sigmas[0].log10(), sigmas[-1].log10(), n, dtype=sigmas.dtype)  # cleanest first
         levels: list[int] = []
         for t in (sigmas.log()[None, :] - targets.log()[:, None]).abs().argmin(1).tolist():
@@ -48,7 +46,7 @@ class AnnealedLangevinSampler(StridedTimesteps):
         """Langevin at level t on x_t (in the DDPM's scale at t); returns the state in the scale of the next
         level, or, after the last level, the denoised image; and the current guess of x_0."""
         ab, ab_next = self.alpha_bar[t], self.alpha_bar_prev(t)
-        sigma, sigma_last = _sigma(ab), _sigma(self.alpha_bar[self.timesteps[-1]])
+        sigma, sigma_last = noise_level(ab), noise_level(self.alpha_bar[self.timesteps[-1]])
         a = self.step_size * sigma**2 / sigma_last**2
         x = x_t / ab.sqrt()  # x~: the same variable at every level
         for _ in range(self.steps_per_level):

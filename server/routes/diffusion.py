@@ -13,7 +13,16 @@ from models.diffusion.schedules import SCHEDULES, schedule_alpha_bar, snr
 from models.registry import LoadedModel
 from server.images import image_urls, make_grid, to_data_url, to_png
 from server.openapi import INVALID, MODEL_WORK, PNG_OR_JSON, event_stream
-from server.params import QueryPng, Runner, RunnerDep, check_batch, images_response, label_tensor, resolve_seed
+from server.params import (
+    QueryPng,
+    Runner,
+    RunnerDep,
+    check_batch,
+    check_steps,
+    images_response,
+    label_tensor,
+    resolve_seed,
+)
 from server.schemas import InpaintRequest, InvertRequest, NoiseRequest, TrajectoryQuery, TrajectoryRequest
 from server.store import ModelStore
 from server.streams import EventStreamResponse
@@ -35,16 +44,10 @@ def _frame(i: int, step: Step) -> dict:
     return {"i": i, "t": step.t, "x_t": _grid_url(step.x_t), "x0_pred": _grid_url(step.x0_pred)}
 
 
-def _check_steps(model: LoadedModel, steps: int) -> None:
-    """More sampling steps than training steps would silently repeat timesteps: refuse instead."""
-    if steps > model.module.config.timesteps:
-        raise HTTPException(422, f"steps = {steps} exceeds this model's T = {model.module.config.timesteps}")
-
-
 def _steps(store: ModelStore, model: LoadedModel, req: TrajectoryRequest, seed: int, known=None) -> Iterator[Step]:
     """The reverse process a request asks for: plain denoising, or inpainting when `known` is given.
     Without a label a conditional model samples unconditionally (the null class), so guidance is moot."""
-    _check_steps(model, req.steps)
+    check_steps(model, req.steps)
     module = model.module
     g = store.generator(seed)
     labels = label_tensor(model, req.label, req.n, store.device, required=False)
@@ -159,7 +162,7 @@ async def invert_image(model_id: str, req: InvertRequest, run: RunnerDep):
     ODE) maps back to it, and that regeneration, to show the sampler is an invertible map."""
     store = run.store
     model = store.require(model_id, "invert")
-    _check_steps(model, req.steps)
+    check_steps(model, req.steps)
     labels = label_tensor(model, req.label, 1, store.device, required=False)
     x0 = await run.image(req.image) * 2 - 1
     sampler = make_sampler(req.sampler, model.module.alpha_bar, req.steps, eta=0.0, clip=False)

@@ -1,9 +1,18 @@
 """Drawing new digits from a model."""
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
 from server.openapi import MODEL_WORK, PNG_OR_JSON
-from server.params import QueryPng, RunnerDep, check_batch, images_response, label_tensor, resolve_seed, to_list
+from server.params import (
+    QueryPng,
+    RunnerDep,
+    check_batch,
+    check_steps,
+    images_response,
+    label_tensor,
+    resolve_seed,
+    to_list,
+)
 from server.schemas import SampleRequest
 
 router = APIRouter(prefix="/api/models", tags=["sample"])
@@ -25,8 +34,7 @@ async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: 
     if req.sampler is not None or req.steps is not None:
         store.require(model_id, "samplers")  # 409 for a model with no reverse process to choose
         reverse = {"sampler": req.sampler or "ddim", "steps": req.steps or model.module.sample_steps}
-        if reverse["steps"] > model.module.config.timesteps:
-            raise HTTPException(422, f"steps = {reverse['steps']} exceeds this model's T = {model.module.config.timesteps}")
+        check_steps(model, reverse["steps"])
         evaluations = model.module.sample_evaluations(**reverse)
         echoed |= reverse
 

@@ -22,7 +22,7 @@ from server.fairness import ServerBusy, TooManyRequests
 
 log = logging.getLogger("genlab.lab")
 READER_QUEUE = 4  # frames a reader may fall behind before it skips the oldest
-STATE_KEYS = ("state", "step", "hp", "steps_per_frame", "preset")  # what a control's reply updates
+STATE_KEYS = ("state", "step", "hp", "steps_per_frame", "preset", "controls_applied")  # what a control's reply updates
 CONTROL_SECONDS = 30.0  # a worker busy longer than this with one chunk of steps answers 503
 
 

@@ -78,6 +78,7 @@ class SessionRunner:
         self.session, self.limits, self.outbox = session, limits, outbox
         self.steps_per_frame = steps_per_frame
         self.state = STATE_PAUSED
+        self.controls_applied = 0  # orders a frame against a control's reply: they reach a page by different roads
         self.started = time.monotonic()
         self.last_frame = 0.0
 
@@ -96,6 +97,7 @@ class SessionRunner:
         except (ValueError, TypeError) as exc:  # a bad control changes nothing: the session goes on
             self.outbox.send(("reply", message.get("seq"), {"error": str(exc)}))
             return True
+        self.controls_applied += 1
         self.outbox.send(("reply", message.get("seq"), {"ok": self.describe()}))
         if after:
             after()
@@ -138,7 +140,8 @@ class SessionRunner:
 
     def describe(self) -> dict:
         return {"state": self.state, "step": self.session.step_count, "hp": dict(self.session.hp),
-                "steps_per_frame": self.steps_per_frame, "preset": self.session.preset}
+                "steps_per_frame": self.steps_per_frame, "preset": self.session.preset,
+                "controls_applied": self.controls_applied}
 
     # --- frames -----------------------------------------------------------------------------------
 
@@ -164,7 +167,7 @@ class SessionRunner:
 
     def _ship(self, frame: dict) -> None:
         self.outbox.send(("frame", {**_pictures_as_png(frame), "state": self.state, "steps_per_frame": self.steps_per_frame,
-                                    "budget": self.budget()}))
+                                    "controls_applied": self.controls_applied, "budget": self.budget()}))
         self.last_frame = time.monotonic()
 
     # --- the loop ---------------------------------------------------------------------------------

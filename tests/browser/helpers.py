@@ -1,6 +1,7 @@
 """Helpers the browser tests share (not a test module: pytest collects only test_*.py)."""
 
 import re
+import time
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, expect
@@ -20,16 +21,32 @@ def grid_src(page: Page, key: str) -> str:
     return grid.get_attribute("src")
 
 
+def _settled_box(page: Page, selector: str, seconds: float = 30) -> dict:
+    """The element's box once it has stayed put for a moment (pictures above it may still be arriving)."""
+    deadline = time.monotonic() + seconds
+    box = page.locator(selector).bounding_box()
+    while True:
+        page.wait_for_timeout(250)
+        again = page.locator(selector).bounding_box()
+        if again == box or time.monotonic() > deadline:
+            return again
+        box = again
+
+
 SEVEN = [[(70, 60), (210, 60), (180, 120), (150, 180), (125, 240)]]
 """Strokes of a "7" on the 280 x 280 drawing pad (one list of points per stroke)."""
 
 
 def draw(page: Page, strokes: list[list[tuple[int, int]]], pad: str = "#pad") -> None:
     """Draw `strokes` (points in 280 x 280 pad units) on the pad with the mouse, the pad first
-    scrolled to the middle of the viewport (clear of the sticky toolbar)."""
+    scrolled to the middle of the viewport (clear of the sticky toolbar).
+
+    As a reader would, it scrolls with the wheel first: a page opened at a `?sec=` section holds that
+    section at the top while pictures above it arrive, and would move the pad under the pen."""
     canvas = page.locator(pad)
+    page.mouse.wheel(0, 1)
     canvas.evaluate("el => el.scrollIntoView({block: 'center'})")
-    box = canvas.bounding_box()
+    box = _settled_box(page, pad)
     scale = box["width"] / 280
     for stroke in strokes:
         page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)

@@ -124,7 +124,9 @@ function refused(err) {
 
 function onFrame(frame) {
   info.step = frame.step;
-  if (frame.state) info.state = frame.state;
+  // a frame the worker sent before the last control's reply can reach the page after it (the stream and
+  // the reply travel apart): its state is older than the reply's, so a pause would seem undone
+  if (frame.state && !(frame.controls_applied < info.controls_applied)) info.state = frame.state;
   view.show(frame);
   showState(info.state, frame.step);
   if (frame.budget) {

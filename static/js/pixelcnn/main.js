@@ -36,7 +36,8 @@ const run = (name) => { if (started.has(name)) sections[name].refresh(); };
 
 function changed(what) {
   if (what === "digit") {
-    for (const name of ["complete", "heatmap", "likelihood"]) run(name);
+    // the quick answers first: a page holds two requests at a time, and a completion takes many passes
+    for (const name of ["heatmap", "likelihood", "complete"]) run(name);
     return;
   }
   run("stream");

@@ -121,6 +121,14 @@ class SamplerFields(Strict):
     step_size: float = Field(1e-4, gt=0, le=1e-2, allow_inf_nan=False,
                              description="Langevin only: epsilon of the step a = epsilon sigma^2 / sigma_min^2")
     steps_per_level: int = Field(2, ge=1, le=10, description="Langevin only: Langevin steps at each noise level")
+    sigma_max: float | None = Field(None, gt=0, le=1e4, allow_inf_nan=False,
+                                    description="Langevin only: the first (noisiest) level's sigma; default the "
+                                                "model's largest. Outside the model's levels: 422")
+    sigma_min: float | None = Field(None, gt=0, le=1e4, allow_inf_nan=False,
+                                    description="Langevin only: the last level's sigma, below sigma_max; default "
+                                                "the model's smallest")
+    final_denoise: bool = Field(True, description="Langevin only: end with one denoising step x + sigma_min^2 score "
+                                                  "(one more network evaluation); without it the last level's noise stays")
     guidance: float = Field(3.0, ge=0, le=20, allow_inf_nan=False, description="classifier-free guidance w")
     label: Label | None = None
     seed: Seed | None = None
@@ -223,3 +231,35 @@ class PixelStreamQuery(Strict):
 
     label: Label | None = None
     seed: Seed | None = None
+
+
+# --- 2-D score and energy models (models/score) -------------------------------------------------------
+
+MAX_CHAIN_STEPS = 5000  # Langevin steps of one chain, over all levels
+Level = Annotated[int, Field(ge=0, le=63, description="index into the model's noise levels, 0 = the noisiest")]
+
+
+class ScoreFieldRequest(Strict):
+    level: Level | None = Field(None, description="the noise level whose score is drawn; default the last (smallest)")
+    grid: int = Field(20, ge=4, le=48, description="arrows per side of the square [-3, 3]^2")
+
+
+class LangevinRequest(Strict):
+    n: int = Field(400, ge=1, le=2000, description="chains (particles), started uniformly over [-3, 3]^2")
+    seed: Seed | None = None
+    annealed: bool = Field(True, description="through the levels first_level..last_level (Song & Ermon 2019); "
+                                             "false: plain Langevin at last_level only")
+    first_level: Level = Field(0, description="the first (noisiest) level run: sigma_max")
+    last_level: Level | None = Field(None, description="the last level run: sigma_min; default the model's last")
+    steps_per_level: int = Field(40, ge=1, le=MAX_CHAIN_STEPS)
+    step_size: float | None = Field(None, gt=0, le=1, allow_inf_nan=False,
+                                    description="epsilon: a step a = epsilon sigma^2 / sigma_min^2; default the "
+                                                "model's (a fifth of sigma_min^2 for a score network, sigma^2 for an EBM)")
+    final_denoise: bool = Field(True, description="end with x + sigma_min^2 score (Tweedie); never for an EBM")
+    every: int | None = Field(None, ge=1, le=MAX_CHAIN_STEPS, description="keep every k-th step (default: <= 100 frames)")
+
+
+class LangevinQuery(LangevinRequest):
+    """The same fields as query parameters (for the event stream), where every value arrives as text."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)

@@ -10,7 +10,7 @@ import torch
 from models.diffusion.continuous import ProbabilityFlowSampler, ReverseSDESampler
 from models.diffusion.ddim import DDIMSampler
 from models.diffusion.ddpm import DDPMSampler
-from models.diffusion.langevin import STEP_SIZE, STEPS_PER_LEVEL, AnnealedLangevinSampler
+from models.diffusion.langevin import STEPS_PER_LEVEL, AnnealedLangevinSampler
 from models.interrupt import checkpoint
 
 
@@ -31,22 +31,24 @@ SAMPLERS = {  # name -> what it is, for the API's and the page's choices
 
 
 def make_sampler(name: str, alpha_bar: torch.Tensor, steps: int, eta: float = 0.0, clip: bool = True,
-                 step_size: float = STEP_SIZE, steps_per_level: int = STEPS_PER_LEVEL):
+                 langevin: dict | None = None):
     """A fresh sampler per request (samplers hold per-run state; none is shared). `steps` is the number of
-    noise levels for Langevin, each taking `steps_per_level` steps of `step_size` (langevin.py)."""
+    noise levels for Langevin; `langevin` its other settings (AnnealedLangevinSampler's keywords: step_size,
+    steps_per_level, sigma_max, sigma_min, final_denoise). A ValueError names a setting the model cannot take."""
     if name not in SAMPLERS:
         raise ValueError(f"sampler: {name!r} is not one of {list(SAMPLERS)}")
     sampler = {"ddpm": lambda: DDPMSampler(alpha_bar), "ddim": lambda: DDIMSampler(alpha_bar, eta, clip),
                "sde": lambda: ReverseSDESampler(alpha_bar), "ode": lambda: ProbabilityFlowSampler(alpha_bar),
-               "langevin": lambda: AnnealedLangevinSampler(alpha_bar, step_size, steps_per_level)}[name]()
+               "langevin": lambda: AnnealedLangevinSampler(alpha_bar, **(langevin or {}))}[name]()
     sampler.set_timesteps(steps)
     return sampler
 
 
-def sampler_evaluations(name: str, steps: int, guided: bool, steps_per_level: int = STEPS_PER_LEVEL) -> int:
+def sampler_evaluations(name: str, steps: int, guided: bool, steps_per_level: int = STEPS_PER_LEVEL,
+                        final_denoise: bool = True) -> int:
     """Network passes per image of a reverse run of `steps` steps: one per step (two for the ODE's Heun steps
     but the last; Langevin's steps_per_level per level and one to denoise), doubled by classifier-free guidance."""
-    per_run = {"ode": 2 * steps - 1, "langevin": steps * steps_per_level + 1}.get(name, steps)
+    per_run = {"ode": 2 * steps - 1, "langevin": steps * steps_per_level + int(final_denoise)}.get(name, steps)
     return per_run * (2 if guided else 1)
 
 

@@ -44,6 +44,18 @@ def _frame(i: int, step: Step) -> dict:
     return {"i": i, "t": step.t, "x_t": _grid_url(step.x_t), "x0_pred": _grid_url(step.x0_pred)}
 
 
+LANGEVIN_FIELDS = ("step_size", "steps_per_level", "sigma_max", "sigma_min", "final_denoise")
+
+
+def _sampler(module, req: TrajectoryRequest):
+    """The request's sampler; a Langevin noise range the model does not have is a 422 naming it."""
+    try:
+        return make_sampler(req.sampler, module.alpha_bar, req.steps, req.eta,
+                            langevin={name: getattr(req, name) for name in LANGEVIN_FIELDS})
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
 def _steps(store: ModelStore, model: LoadedModel, req: TrajectoryRequest, seed: int, known=None) -> Iterator[Step]:
     """The reverse process a request asks for: plain denoising, or inpainting when `known` is given.
     Without a label a conditional model samples unconditionally (the null class), so guidance is moot."""
@@ -52,8 +64,7 @@ def _steps(store: ModelStore, model: LoadedModel, req: TrajectoryRequest, seed: 
     g = store.generator(seed)
     labels = label_tensor(model, req.label, req.n, store.device, required=False)
     guidance = req.guidance if labels is not None else 0.0
-    sampler = make_sampler(req.sampler, module.alpha_bar, req.steps, req.eta, step_size=req.step_size,
-                           steps_per_level=req.steps_per_level)
+    sampler = _sampler(module, req)
     if known is None:
         x_T = torch.randn(req.n, 1, 28, 28, generator=g, device=store.device)
         return denoise(module, sampler, x_T, labels, guidance, g)
@@ -88,7 +99,8 @@ def _price(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: s
     """Steps x (two passes with guidance) x n: what a reverse run costs. Called after `_steps`, which has
     already refused a label for a model that is not conditional (409)."""
     guided = req.label is not None and req.guidance > 0
-    return run.price(model, operation, req.n, sampler_evaluations(req.sampler, req.steps, guided, req.steps_per_level))
+    return run.price(model, operation, req.n, sampler_evaluations(req.sampler, req.steps, guided, req.steps_per_level,
+                                                                   req.final_denoise))
 
 
 async def _trajectory(run: Runner, model: LoadedModel, req: TrajectoryRequest, operation: str, known=None):

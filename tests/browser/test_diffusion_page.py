@@ -164,6 +164,15 @@ def test_sde_and_ode_samplers_and_the_ode_inversion(page: Page, live_server: str
     page.locator("#lv-step").select_option("0.0003")
     expect(page.locator("#rev-caption")).to_contain_text("ε = 0.0003", timeout=30_000)
     assert query(page)["ls"] == "0.0003" and query(page)["sampler"] == "langevin"
+    page.locator("#lv-smax").select_option("10")  # the noise range and the final step are the reader's too
+    page.locator("#lv-smin").select_option("0.2")
+    page.locator("#lv-denoise").uncheck()
+    expect(page.locator("#rev-caption")).to_contain_text("σ 10 → 0.2 · no final denoising", timeout=30_000)
+    expect(page.locator("#reverse[data-final^='data:image/png']")).to_be_attached(timeout=30_000)
+    assert {k: query(page)[k] for k in ("smax", "smin", "fd")} == {"smax": "10", "smin": "0.2", "fd": "0"}
+    page.reload()
+    expect(page.locator("#lv-smax")).to_have_value("10")
+    expect(page.locator("#lv-denoise")).not_to_be_checked()
     page.locator("#rev-xt").click()
     page.keyboard.press("d")  # ... and round to ddim
     expect(page.locator("input[name=sampler][value=ddim]")).to_be_checked()

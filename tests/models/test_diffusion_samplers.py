@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from models.diffusion.continuous import likelihood_timesteps, ode_log_likelihood, score
+from models.diffusion.continuous import likelihood_timesteps, noise_level, ode_log_likelihood, score
 from models.diffusion.ddim import DDIMSampler
 from models.diffusion.langevin import AnnealedLangevinSampler
 from models.diffusion.sampling import ddim_invert, denoise, inpaint, make_sampler, ode_encode, sampler_evaluations
@@ -219,7 +219,7 @@ def test_annealed_langevin_finds_a_mixtures_weights_and_plain_langevin_does_not(
     over-spreads each level's distribution by a third and carries the share down to 0.73; here 0.775."""
     mixture = GaussianMixture2D([0.8, 0.2], [[-0.6, 0.0], [0.6, 0.0]], 0.1, AB)
     g = torch.Generator().manual_seed(0)
-    sampler = make_sampler("langevin", AB, 50, step_size=2e-5, steps_per_level=20)
+    sampler = make_sampler("langevin", AB, 50, langevin={"step_size": 2e-5, "steps_per_level": 20})
     *_, last = denoise(mixture, sampler, torch.randn(10_000, 2, generator=g), None, 0.0, g)
     assert abs(_share_near_first_mode(last.x_t) - 0.8) < 0.05
     assert abs(last.x_t.abs()[:, 0].mean().item() - 0.6) < 0.05  # on the modes, not between them
@@ -228,3 +228,40 @@ def test_annealed_langevin_finds_a_mixtures_weights_and_plain_langevin_does_not(
     start = torch.rand(10_000, 2, generator=g) * 2 - 1  # uniform over both modes: half on each side
     *_, unannealed = denoise(mixture, plain, start, None, 0.0, g)
     assert abs(_share_near_first_mode(unannealed.x_t) - 0.5) < 0.05
+
+
+def test_langevin_levels_run_geometrically_from_sigma_max_down_to_sigma_min():
+    sampler = make_sampler("langevin", AB, 20, langevin={"sigma_max": 10.0, "sigma_min": 0.1})
+    sigmas = noise_level(AB[sampler.timesteps])
+    assert sampler.timesteps == sorted(sampler.timesteps, reverse=True) and len(set(sampler.timesteps)) == 20
+    assert abs(math.log(sigmas[0] / 10.0)) < 0.05 and abs(math.log(sigmas[-1] / 0.1)) < 0.05
+    ratios = (sigmas[:-1] / sigmas[1:]).log()
+    assert ratios.std() / ratios.mean() < 0.25  # a constant factor from one level to the next
+
+
+@pytest.mark.parametrize(("settings", "steps", "named"), [
+    ({"sigma_max": 500.0}, 10, "sigma_max = 500"),
+    ({"sigma_min": 0.001}, 10, "sigma_min = 0.001"),
+    ({"sigma_max": 1.0, "sigma_min": 2.0}, 10, "must be below"),
+    ({"sigma_max": 1.0, "sigma_min": 0.9}, 50, "steps = 50 exceeds"),
+])
+def test_langevin_refuses_a_noise_range_the_model_does_not_have(settings, steps, named):
+    with pytest.raises(ValueError, match=named):
+        make_sampler("langevin", AB, steps, langevin=settings)
+
+
+def test_the_final_denoising_step_removes_the_last_levels_noise():
+    """At sigma_min = 0.5 the last level's samples are the data blurred by that noise (std sqrt(s^2 + sigma^2)
+    = 0.51 across the modes' line); Tweedie's step x + sigma^2 score takes them to E[x_0 | x], std ~ s^2 / 0.51.
+    Step size 0.05: each step a fifth of the last level's variance, as in the mixture test above."""
+    mixture = GaussianMixture2D([0.5, 0.5], [[-0.6, 0.0], [0.6, 0.0]], 0.1, AB)
+    spread = {}
+    for final in (False, True):
+        g = torch.Generator().manual_seed(0)
+        sampler = make_sampler("langevin", AB, 30, langevin={"step_size": 0.05, "steps_per_level": 20,
+                                                              "sigma_min": 0.5, "final_denoise": final})
+        *_, last = denoise(mixture, sampler, torch.randn(4000, 2, generator=g), None, 0.0, g)
+        spread[final] = last.x_t[:, 1].std().item()
+    assert 0.4 < spread[False] < 0.62 and spread[True] < 0.1
+    assert sampler_evaluations("langevin", 30, False, 20, final_denoise=False) == 600
+    assert sampler_evaluations("langevin", 30, False, 20, final_denoise=True) == 601

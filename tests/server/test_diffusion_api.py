@@ -69,6 +69,23 @@ def test_annealed_langevin_runs_one_frame_per_noise_level_with_its_own_controls(
         assert client.post("/api/models/tiny-ddpm/trajectory", json={**body, **bad}).status_code == 422, bad
 
 
+def test_langevin_takes_a_noise_range_and_may_skip_the_final_denoising_step(client):
+    """sigma_max / sigma_min choose the levels (the tiny model's linear T = 50 spans sigma 0.01 to ~4), echoed in
+    the answer; a range the model lacks is a 422 naming the bound, and so is a stream asking for it."""
+    body = {"n": 2, "seed": 4, "steps": 5, "every": 1, "sampler": "langevin", "sigma_max": 1.0, "sigma_min": 0.1}
+    out = client.post("/api/models/tiny-ddpm/trajectory", json=body).json()
+    full = client.post("/api/models/tiny-ddpm/trajectory", json={**body, "sigma_max": None, "sigma_min": None}).json()
+    assert out["sigma_max"] == 1.0 and out["final_denoise"] is True and len(out["frames"]) == 5
+    assert out["frames"][0]["t"] < full["frames"][0]["t"] and out["frames"][-1]["t"] > full["frames"][-1]["t"]
+    raw = client.post("/api/models/tiny-ddpm/trajectory", json={**body, "final_denoise": False}).json()
+    assert raw["final_denoise"] is False and raw["images"] != out["images"]
+    for bad, named in (({"sigma_max": 900.0}, "sigma_max = 900"), ({"sigma_min": 2.0}, "must be below"),
+                       ({"sigma_min": 0.0}, "sigma_min"), ({"steps": 40, "sigma_min": 0.9}, "exceeds")):
+        answer = client.post("/api/models/tiny-ddpm/trajectory", json={**body, **bad})
+        assert answer.status_code == 422 and named in answer.text, (bad, answer.text)
+    assert client.get("/api/models/tiny-ddpm/trajectory/stream?sampler=langevin&steps=5&sigma_max=900").status_code == 422
+
+
 def test_stream_sends_a_step_event_per_kept_step_then_done(client):
     with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=2&seed=1&steps=6&every=2") as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")

@@ -4,7 +4,7 @@
 import { clearError, guarded, post } from "../lib/api.js";
 import { createMaskPainter, hexToMask, maskToHex } from "./mask.js";
 import { createPlayer, fitGrids } from "./player.js";
-import { everyFor } from "./reverse.js";
+import { everyFor, langevinFields } from "./reverse.js";
 import { setSrc } from "../lib/images.js";
 import { getString, setState } from "../lib/urlstate.js";
 
@@ -67,7 +67,7 @@ export function createInpaint(ctx) {
     const s = ctx.sampler;
     const body = { image: held.image, mask: { pixels: painter.pixels() }, n: N, seed: ctx.seed, sampler: s.sampler,
       steps: s.steps, eta: s.sampler === "ddim" ? s.eta : 0, guidance: s.guidance, every: everyFor(s.steps) };
-    if (s.sampler === "langevin") Object.assign(body, { step_size: s.stepSize, steps_per_level: s.perLevel });
+    if (s.sampler === "langevin") Object.assign(body, langevinFields(s));
     if (ctx.conditional()) body.label = held.label;
     $("inp-settings").textContent = settingsText(body.label);
     clearError(section);

@@ -12,6 +12,8 @@ const MAX_FRAMES = 200; // the API keeps at most 200 frames
 const N_CHOICES = [1, 2, 4, 8, 16, 32, 64];
 const SAMPLERS = ["ddim", "ddpm", "sde", "ode", "langevin"]; // the API's names; the 'd' key walks them in this order
 const STEP_SIZES = [3e-5, 1e-4, 3e-4, 1e-3]; // Langevin's epsilon (the API's default 1e-4)
+const SIGMA_MAX = [50, 10, 2]; // the σ_max menu (null: the model's own, 158 for ddpm-mnist)
+const SIGMA_MIN = [0.05, 0.2, 1]; // the σ_min menu (null: the model's own, 0.01)
 const DEFAULT_CLASS = 3; // guided runs show digits; unconditional (∅) is the comparison one opts into
 
 /**
@@ -33,6 +35,19 @@ export function frameCount(steps, every) {
   return Math.ceil(steps / every) + ((steps - 1) % every === 0 ? 0 : 1);
 }
 
+/** Annealed Langevin's own request fields (the σ bounds only when chosen: null is the model's range). */
+export function langevinFields(s) {
+  const fields = { step_size: s.stepSize, steps_per_level: s.perLevel, final_denoise: s.finalDenoise };
+  if (s.sigmaMax !== null) fields.sigma_max = s.sigmaMax;
+  if (s.sigmaMin !== null) fields.sigma_min = s.sigmaMin;
+  return fields;
+}
+
+function langevinCaption(settings) {
+  const range = `σ ${settings.sigma_max ?? "max"} → ${settings.sigma_min ?? "min"}`;
+  return ` · ε = ${settings.step_size} · ${settings.steps_per_level} per level · ${range}${settings.final_denoise ? "" : " · no final denoising"}`;
+}
+
 /** The sampler settings shown in the reverse controls (also used by compare and inpaint). */
 function readSettings() {
   return {
@@ -41,6 +56,9 @@ function readSettings() {
     eta: round(getNumber("eta", 0, { min: 0, max: 1 }), 2),
     stepSize: STEP_SIZES.includes(getNumber("ls", 1e-4)) ? getNumber("ls", 1e-4) : 1e-4,
     perLevel: getNumber("spl", 2, { min: 1, max: 10, integer: true }),
+    sigmaMax: SIGMA_MAX.includes(getNumber("smax", null)) ? getNumber("smax", null) : null, // null: the model's
+    sigmaMin: SIGMA_MIN.includes(getNumber("smin", null)) ? getNumber("smin", null) : null,
+    finalDenoise: getNumber("fd", 1, { min: 0, max: 1, integer: true }) === 1,
     guidance: round(getNumber("w", 3, { min: 0, max: 20 }), 1),
     n: N_CHOICES.includes(getNumber("n", 8, { integer: true })) ? getNumber("n", 8, { integer: true }) : 8,
   };
@@ -83,6 +101,9 @@ export function createReverse(ctx) {
     $("langevin-fields").hidden = s.sampler !== "langevin";
     $("lv-step").value = String(s.stepSize);
     $("lv-spl").value = String(s.perLevel);
+    $("lv-smax").value = s.sigmaMax === null ? "" : String(s.sigmaMax);
+    $("lv-smin").value = s.sigmaMin === null ? "" : String(s.sigmaMin);
+    $("lv-denoise").checked = s.finalDenoise;
     $("w").value = String(s.guidance);
     $("w-out").textContent = s.guidance.toFixed(1);
     $("n").value = String(s.n);
@@ -98,7 +119,10 @@ export function createReverse(ctx) {
           + "digits of any class, often less clean than guided ones. Untick it (or pick a class, keys 0–9) to see guidance.";
     const state = { sampler: s.sampler, steps: s.steps, eta: s.eta, w: s.guidance, n: s.n,
       ls: s.sampler === "langevin" && s.stepSize !== 1e-4 ? s.stepSize : null,
-      spl: s.sampler === "langevin" && s.perLevel !== 2 ? s.perLevel : null };
+      spl: s.sampler === "langevin" && s.perLevel !== 2 ? s.perLevel : null,
+      smax: s.sampler === "langevin" ? s.sigmaMax : null,
+      smin: s.sampler === "langevin" ? s.sigmaMin : null,
+      fd: s.sampler === "langevin" && !s.finalDenoise ? 0 : null };
     if (ctx.conditional() && !guided) state.class = "none"; // a deliberate ∅, not the default class
     setState(state);
   }
@@ -124,7 +148,7 @@ export function createReverse(ctx) {
     clearError(section);
     const settings = { n: s.n, seed: ctx.seed, sampler: s.sampler, steps: s.steps,
       eta: s.sampler === "ddim" ? s.eta : 0, guidance: s.guidance, every: everyFor(s.steps) };
-    if (s.sampler === "langevin") Object.assign(settings, { step_size: s.stepSize, steps_per_level: s.perLevel });
+    if (s.sampler === "langevin") Object.assign(settings, langevinFields(s));
     if (ctx.conditional() && ctx.label !== null) settings.label = ctx.label;
     run = settings;
     const total = frameCount(settings.steps, settings.every);
@@ -141,7 +165,7 @@ export function createReverse(ctx) {
     const label = settings.label === undefined ? "class ∅" : `class ${settings.label}`;
     $("rev-caption").textContent = `${model.id} · ${settings.sampler.toUpperCase()} · ${settings.steps} steps`
       + `${settings.sampler === "ddim" ? ` · η = ${settings.eta}` : ""}`
-      + `${settings.sampler === "langevin" ? ` · ε = ${settings.step_size} · ${settings.steps_per_level} per level` : ""} · ${label} · w = ${settings.guidance} · seed ${settings.seed}`;
+      + `${settings.sampler === "langevin" ? langevinCaption(settings) : ""} · ${label} · w = ${settings.guidance} · seed ${settings.seed}`;
     const started = performance.now();
     stream = openStream(streamUrl(model.id, settings), {
       onStep(frame) {
@@ -204,6 +228,9 @@ export function createReverse(ctx) {
     s.perLevel = Math.min(10, Math.max(1, Math.round(Number(e.target.value) || 2)));
     changed();
   });
+  $("lv-smax").addEventListener("change", (e) => { s.sigmaMax = e.target.value ? Number(e.target.value) : null; changed(); });
+  $("lv-smin").addEventListener("change", (e) => { s.sigmaMin = e.target.value ? Number(e.target.value) : null; changed(); });
+  $("lv-denoise").addEventListener("change", (e) => { s.finalDenoise = e.target.checked; changed(); });
   $("rev-uncond").addEventListener("change", (e) => {
     // through the toolbar's class menu, so the controls, the URL and every section hear of it
     const select = $("class");

@@ -18,6 +18,7 @@ from models.diffusion.process import Diffusion, DiffusionConfig
 from models.flow import Flow, FlowConfig
 from models.gan import GAN, GANConfig
 from models.metrics import DigitClassifier
+from models.score import Score2D, ScoreConfig
 from models.vae import VAE, VAEConfig
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ def _autoregressive_capabilities(config: dict) -> set[str]:
     return caps
 
 
+def _score2d_capabilities(config: dict) -> set[str]:
+    """A 2-D model: no images, so none of the image capabilities; an energy model also has its energy."""
+    return {"score_field", "langevin_2d"} | ({"energy"} if config["kind"] == "ebm" else set())
+
+
 @dataclass(frozen=True)
 class Family:
     build: Callable[[dict], nn.Module]
@@ -91,6 +97,8 @@ FAMILIES: dict[str, Family] = {
                    lambda m, n: m.forward_layers(_blank(n, m).add(0.5))),
     "autoregressive": Family(lambda cfg: PixelCNN(AutoregressiveConfig(**cfg)), _autoregressive_capabilities, "exact",
                              lambda m, n: m.net(_blank(n, m), _labels(n, m))),
+    "score2d": Family(lambda cfg: Score2D(ScoreConfig(**{**cfg, "sigmas": tuple(cfg["sigmas"])})), _score2d_capabilities,
+                      "none", lambda m, n: m.score(torch.zeros(n, 2, device=m.sigmas.device), float(m.sigmas[-1]))),
     "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none",
                          lambda m, n: m(_blank(n, m))),
 }

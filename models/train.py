@@ -15,6 +15,7 @@ from models.gan import LOSSES
 from models.gan.train import train_gan
 from models.metrics import DigitClassifier
 from models.precision import PRECISIONS
+from models.score.train import train_score2d
 from models.training import fit, fit_config, make_card, random_shift, save_trained
 from models.vae.train import train_vae
 
@@ -31,7 +32,7 @@ def train_classifier(args) -> None:
 
 
 RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion,
-           "flow": train_flow, "pixelcnn": train_pixelcnn}
+           "flow": train_flow, "pixelcnn": train_pixelcnn, "score2d": train_score2d}
 
 
 def add_train_parser(subparsers) -> None:
@@ -73,6 +74,9 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--sample-guidance", type=float, default=1.0,
                    help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")
     p.add_argument("--timesteps", type=int, default=1000)
+    p.add_argument("--toy", default="8gaussians", help="score2d: the 2-D toy (models.data.TOY_DISTRIBUTIONS)")
+    p.add_argument("--kind", default="ncsn", choices=["ncsn", "ebm"], help="score2d: score network or energy")
+    p.add_argument("--steps", type=int, default=10000, help="score2d: optimizer steps")
     p.add_argument("--out", default="checkpoints", help="where the checkpoint and card go")
     p.add_argument("--runs", default="runs", help="where resumable training state goes")
     p.set_defaults(handler=_run_recipe)

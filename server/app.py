@@ -31,6 +31,7 @@ from server.routes import (
     pages,
     pixelcnn,
     sample,
+    score,
 )
 from server.security import add_security
 from server.store import ModelStore
@@ -64,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lab = lab_manager
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
-    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, lab, data, pages, docs):
+    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, score, lab, data, pages,
+                   docs):
         app.include_router(module.router)
     _add_error_handlers(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

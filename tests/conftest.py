@@ -15,6 +15,7 @@ from models.diffusion.process import Diffusion, DiffusionConfig
 from models.flow import Flow, FlowConfig
 from models.gan import GAN, GANConfig
 from models.metrics import DigitClassifier
+from models.score import Score2D, ScoreConfig
 from models.vae import VAE, VAEConfig
 from server.app import create_app
 from server.config import Settings
@@ -53,6 +54,12 @@ def write_tiny_checkpoints(directory: Path) -> None:
     pixelcnn = AutoregressiveConfig(network=asdict(PixelCNNConfig(channels=4, layers=2, head=8)))
     save_checkpoint(directory, PixelCNN(pixelcnn), {"id": "tiny-pixelcnn", "family": "autoregressive", "title": "tiny-pixelcnn",
                                                     "config": asdict(pixelcnn), "training": {"history": []}, "metrics": {}})
+    for seed, (kind, sigmas) in enumerate((("ncsn", (2.0, 0.5, 0.1)), ("ebm", (0.1,))), start=12):
+        torch.manual_seed(seed)
+        score = ScoreConfig(kind=kind, toy="8gaussians", sigmas=sigmas, hidden=8, depth=1)
+        save_checkpoint(directory, Score2D(score), {"id": f"tiny-{kind}", "family": "score2d", "title": f"tiny-{kind}",
+                                                    "config": {**asdict(score), "sigmas": list(sigmas)},
+                                                    "training": {"history": []}, "metrics": {}})
     torch.manual_seed(9)
     save_checkpoint(directory, DigitClassifier(width=4, feature_dim=8),
                     {"id": "digit-classifier", "family": "classifier", "title": "tiny classifier",

@@ -19,6 +19,8 @@ from models.diffusion.langevin import STEPS_PER_LEVEL
 from models.diffusion.sampling import SAMPLERS, sampler_evaluations
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
 from models.registry import FAMILIES, LoadedModel, load_model
+from models.score.measures import SAMPLES as SCORE2D_SAMPLES
+from models.score.train import measure as measure_score2d
 
 log = logging.getLogger(__name__)
 CLASSIFIER_ID = "digit-classifier"
@@ -176,6 +178,8 @@ def evaluations_curve(model: LoadedModel, classifier: DigitClassifier, real: dic
 
 @torch.inference_mode()
 def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0, curves: bool = False) -> dict:
+    if "langevin_2d" in model.capabilities:  # a model of the plane: judged against its toy, not against digits
+        return measure_score2d(model.module)
     classifier = load_classifier(checkpoints)
     real = _real_features(str(checkpoints))
     metrics: dict = {"real_vs_real_frechet_floor": frechet_distance(real["heldout"], real["train"])}
@@ -220,8 +224,12 @@ def evaluate_checkpoint(checkpoints: str | Path, model_id: str, n: int = 1000, s
     card_file = _card(directory, model_id)
     _card(directory, CLASSIFIER_ID)
     start = time.perf_counter()
-    metrics = evaluate(load_model(card_file), directory, n, seed, curves)
-    metrics["measured"] = {"n": n, "seed": seed, "reference": "train split features of digit-classifier",
+    model = load_model(card_file)
+    metrics = evaluate(model, directory, n, seed, curves)
+    plane = "langevin_2d" in model.capabilities
+    reference = (f"fresh points of the toy {model.card['config']['toy']!r}" if plane
+                 else "train split features of digit-classifier")
+    metrics["measured"] = {"n": SCORE2D_SAMPLES if plane else n, "seed": seed, "reference": reference,
                            "seconds": round(time.perf_counter() - start, 1), "code_version": code_version()}
     if write:
         card = read_card(card_file)

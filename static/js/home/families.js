@@ -45,11 +45,13 @@ export const FAMILIES = [
     objective: "exact NLL via the chain rule: −Σ_i log p(x_i | x_<i)",
   },
   {
-    key: "score", name: "Score-based model", families: ["score", "score-based", "ncsn"], page: null,
-    idea: "Learns the score ∇ₓ log p(x), the direction towards more likely digits, at several noise levels, and samples by following it with Langevin dynamics.",
-    likelihood: "exact through the probability-flow ODE (hundreds of passes)", cost: "hundreds of Langevin steps",
-    latent: "x_T through the probability-flow ODE",
-    objective: "denoising score matching: ‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²",
+    key: "score", name: "Score-based and energy-based models", families: ["score2d", "score", "score-based", "ncsn"],
+    page: "/score", explorer: "score explorer",
+    tryFirst: ["/score", "see the score as arrows on a 2-D toy, and particles following it by Langevin dynamics"],
+    idea: "Learns the score ∇ₓ log p(x), the direction towards more likely points, at several noise levels (or an energy E(x) whose −∇E is the score), and samples by following it with Langevin dynamics. Shown on 2-D toys; on digits, the diffusion model's ε is the same object (score = −ε/σ).",
+    likelihood: "none for the score alone; exact through the probability-flow ODE (hundreds of passes)", cost: "hundreds of Langevin steps",
+    latent: "no (x_T through the probability-flow ODE)",
+    objective: "denoising score matching: ‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²; an EBM: contrastive divergence E(x⁺) − E(x⁻)",
   },
 ];
 
@@ -76,6 +78,9 @@ export const CAPABILITIES = {
   complete: "complete a digit from its top rows",
   pixel_stream: "watch sampling pixel by pixel",
   pixel_log_prob: "see which pixels surprise it",
+  score_field: "draw its score as arrows at each noise level, beside the exact one",
+  langevin_2d: "run particles by Langevin dynamics on its score, annealed or not",
+  energy: "draw its energy surface",
 };
 
 /** The family card a model belongs to (null for non-generative ones such as the metric classifier). */

@@ -36,6 +36,10 @@ function measured(model, family) {
   } else if (m.heldout_bits_per_dim !== undefined) {
     figures.push(`likelihood: −log p(x) ${kind === "exact" ? "=" : "≤"} ${m.heldout_bits_per_dim.toFixed(2)} bits per pixel on held-out digits (${kind}; ${family.likelihoodModel})`);
   }
+  for (const [run, q] of Object.entries(m.langevin || {})) {
+    const modes = q.mode_coverage === undefined ? "" : `, ${percent(q.mode_coverage)} of the modes covered, mode weights off by ${percent(q.mode_weight_tv)} (total variation)`;
+    figures.push(`${run} Langevin from uniform noise: MMD to the data ${q.mmd.toFixed(4)}${modes}`);
+  }
   if (m.curves?.samplers?.length) {
     figures.push(`which sampler at which budget (network passes per digit, the lowest FD at each): ${advice(m.curves.samplers)}`);
   }

@@ -5,7 +5,6 @@ import math
 from collections.abc import Iterator
 from typing import Annotated
 
-import torch
 from fastapi import APIRouter, HTTPException, Query
 
 from models.registry import LoadedModel

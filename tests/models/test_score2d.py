@@ -33,7 +33,7 @@ def test_annealed_langevin_on_an_exact_score_finds_the_weights_and_plain_langevi
     annealing from sigma 3 to 0.05 puts 0.8 on the heavy mode within 0.05; Langevin at 0.05 alone, as many
     steps, keeps the half the chains started with on each side."""
     data = _two_modes(60)
-    score = lambda x, sigma: smoothed_score(x, data, sigma)  # noqa: E731 - the exact score as the "network"
+    score = lambda x, sigma: smoothed_score(x, data, sigma)
     start = torch.rand(10_000, 2, generator=torch.Generator().manual_seed(3)) * 4 - 2
     levels = geometric_levels(3.0, 0.05, 10)
     *_, annealed = annealed_langevin(score, start, levels, 0.2 * 0.05**2, 30, torch.Generator().manual_seed(4))

@@ -17,6 +17,7 @@ from models.checkpoint import CheckpointError, load_weights, read_card
 from models.diffusion.process import Diffusion, DiffusionConfig
 from models.flow import Flow, FlowConfig
 from models.gan import GAN, GANConfig
+from models.latent_diffusion import LatentDiffusion, LatentDiffusionConfig
 from models.metrics import DigitClassifier
 from models.score import Score2D, ScoreConfig
 from models.vae import VAE, VAEConfig
@@ -40,6 +41,11 @@ def _diffusion_capabilities(config: dict) -> set[str]:
     if config["unet"].get("num_classes", 0):
         caps |= {"conditional", "marginal_log_prob"}  # without a label: the bound of the null-class model
     return caps
+
+
+def _latent_diffusion_capabilities(config: dict) -> set[str]:
+    """Sampling by any of the pixel model's samplers; no likelihood (the autoencoder has none to chain)."""
+    return {"sample", "samplers"} | ({"conditional"} if config["net"].get("num_classes", 0) else set())
 
 
 def _gan_capabilities(config: dict) -> set[str]:
@@ -97,6 +103,9 @@ FAMILIES: dict[str, Family] = {
                    lambda m, n: m.forward_layers(_blank(n, m).add(0.5))),
     "autoregressive": Family(lambda cfg: PixelCNN(AutoregressiveConfig(**cfg)), _autoregressive_capabilities, "exact",
                              lambda m, n: m.net(_blank(n, m), _labels(n, m))),
+    "latent_diffusion": Family(lambda cfg: LatentDiffusion(LatentDiffusionConfig(**cfg)), _latent_diffusion_capabilities,
+                               "none", lambda m, n: m.eps(torch.zeros(n, *m.state_shape, device=m.alpha_bar.device), 0,
+                                                         _labels(n, m))),
     "score2d": Family(lambda cfg: Score2D(ScoreConfig(**{**cfg, "sigmas": tuple(cfg["sigmas"])})), _score2d_capabilities,
                       "none", lambda m, n: m.score(torch.zeros(n, 2, device=m.sigmas.device), float(m.sigmas[-1]))),
     "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none",

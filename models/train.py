@@ -13,6 +13,7 @@ from models.diffusion.train import train_diffusion
 from models.flow.train import train_flow
 from models.gan import LOSSES
 from models.gan.train import train_gan
+from models.latent_diffusion.train import train_latent_diffusion
 from models.metrics import DigitClassifier
 from models.precision import PRECISIONS
 from models.score.train import train_score2d
@@ -32,7 +33,8 @@ def train_classifier(args) -> None:
 
 
 RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion,
-           "flow": train_flow, "pixelcnn": train_pixelcnn, "score2d": train_score2d}
+           "flow": train_flow, "pixelcnn": train_pixelcnn, "score2d": train_score2d,
+           "latent-diffusion": train_latent_diffusion}
 
 
 def add_train_parser(subparsers) -> None:
@@ -74,6 +76,7 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--sample-guidance", type=float, default=1.0,
                    help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")
     p.add_argument("--timesteps", type=int, default=1000)
+    p.add_argument("--ae-epochs", type=int, default=10, help="latent-diffusion: epochs of the autoencoder stage")
     p.add_argument("--toy", default="8gaussians", help="score2d: the 2-D toy (models.data.TOY_DISTRIBUTIONS)")
     p.add_argument("--kind", default="ncsn", choices=["ncsn", "ebm"], help="score2d: score network or energy")
     p.add_argument("--steps", type=int, default=10000, help="score2d: optimizer steps")

@@ -14,6 +14,8 @@ from models.checkpoint import film_path, save_checkpoint
 from models.diffusion.process import Diffusion, DiffusionConfig
 from models.flow import Flow, FlowConfig
 from models.gan import GAN, GANConfig
+from models.latent_diffusion import AutoencoderConfig, LatentDiffusion, LatentDiffusionConfig
+from models.latent_diffusion.network import LatentNetConfig
 from models.metrics import DigitClassifier
 from models.score import Score2D, ScoreConfig
 from models.vae import VAE, VAEConfig
@@ -54,6 +56,11 @@ def write_tiny_checkpoints(directory: Path) -> None:
     pixelcnn = AutoregressiveConfig(network=asdict(PixelCNNConfig(channels=4, layers=2, head=8)))
     save_checkpoint(directory, PixelCNN(pixelcnn), {"id": "tiny-pixelcnn", "family": "autoregressive", "title": "tiny-pixelcnn",
                                                     "config": asdict(pixelcnn), "training": {"history": []}, "metrics": {}})
+    torch.manual_seed(14)
+    latent = LatentDiffusionConfig(net=asdict(LatentNetConfig(channels=16, blocks=2, emb_dim=16)),
+                                   autoencoder=asdict(AutoencoderConfig(width=8)), timesteps=20)
+    save_checkpoint(directory, LatentDiffusion(latent), {"id": "tiny-ldm", "family": "latent_diffusion", "title": "tiny-ldm",
+                                                         "config": asdict(latent), "training": {"history": []}, "metrics": {}})
     for seed, (kind, sigmas) in enumerate((("ncsn", (2.0, 0.5, 0.1)), ("ebm", (0.1,))), start=12):
         torch.manual_seed(seed)
         score = ScoreConfig(kind=kind, toy="8gaussians", sigmas=sigmas, hidden=8, depth=1)

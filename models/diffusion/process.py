@@ -38,12 +38,26 @@ class Diffusion(nn.Module):
     def __init__(self, config: DiffusionConfig):
         super().__init__()
         self.config = config
-        self.net = UNet(UNetConfig(**{**config.unet, "channels": tuple(config.unet["channels"])}))
-        self.ema = frozen_copy(self.net, lambda: UNet(self.net.config))  # the weights samples are drawn with
+        self.net = self._network()
+        self.ema = frozen_copy(self.net, self._network)  # the weights samples are drawn with
         betas = SCHEDULES[config.schedule](config.timesteps)
         self.register_buffer("betas", betas.float(), persistent=False)
         self.register_buffer("alpha_bar", alpha_bars(betas).float(), persistent=False)
         self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
+
+    state_shape = (1, 28, 28)  # what the process noises: the image itself (a latent model's is its latent)
+
+    def _network(self) -> nn.Module:
+        """eps_theta: a UNet over the image (a latent model puts a network over its latent here)."""
+        return UNet(UNetConfig(**{**self.config.unet, "channels": tuple(self.config.unet["channels"])}))
+
+    def to_state(self, x: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] -> the clean state x_0 the process noises, here the image in [-1, 1]."""
+        return x * 2 - 1
+
+    def to_images(self, x0: torch.Tensor) -> torch.Tensor:
+        """The inverse of to_state: a (denoised) state -> images in [0, 1]."""
+        return (x0 + 1) / 2
 
     @property
     def num_classes(self) -> int:
@@ -58,7 +72,7 @@ class Diffusion(nn.Module):
              generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict[str, float]]:
         """E_{t, eps} ||eps - eps_theta(x_t, t, y)||^2, the DDPM "simple" loss; x in [0, 1]. t, eps and the
         label dropout come from `generator` when given (the lab's sessions), else from torch's global RNG."""
-        x0 = x * 2 - 1
+        x0 = self.to_state(x)
         t = torch.randint(0, self.config.timesteps, (len(x),), device=x.device, generator=generator)
         noise = torch.randn(x0.shape, device=x.device, dtype=x0.dtype, generator=generator)
         if self.num_classes:
@@ -98,10 +112,10 @@ class Diffusion(nn.Module):
         guidance = self.config.sample_guidance if guidance is None else guidance
         if self.num_classes and labels is None:
             labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
-        x_T = temperature * torch.randn(n, 1, 28, 28, generator=generator, device=generator.device)
+        x_T = temperature * torch.randn(n, *self.state_shape, generator=generator, device=generator.device)
         guidance = guidance if labels is not None else 0.0
         *_, last = denoise(self, make_sampler(sampler, self.alpha_bar, steps), x_T, labels, guidance, generator)
-        return {"images": (last.x_t + 1) / 2, "labels": labels}
+        return {"images": self.to_images(last.x_t), "labels": labels}
 
     def network_evaluations(self, operation: str) -> int:
         """Network passes per image of `sample` (guided when the model is conditional), `log_prob` (one per

@@ -17,14 +17,14 @@ def png_size(data_url: str) -> tuple[int, int]:
 def test_health_ready_and_docs(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["ready"] and ready["models"] == 9 and ready["failed"] == []
+    assert ready["ready"] and ready["models"] == 10 and ready["failed"] == []
     assert "/api/models/{model_id}/sample" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
 
 
 def test_models_list_and_detail(client):
     listed = {m["id"]: m for m in client.get("/api/models").json()["models"]}
-    assert set(listed) == {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan", "tiny-flow", "tiny-pixelcnn", "tiny-ncsn", "tiny-ebm",
+    assert set(listed) == {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan", "tiny-flow", "tiny-pixelcnn", "tiny-ncsn", "tiny-ebm", "tiny-ldm",
                            "digit-classifier"}
     assert "conditional" in listed["tiny-cvae"]["capabilities"] and listed["tiny-cvae"]["num_classes"] == 10
     assert "latent_map" in listed["tiny-vae"]["capabilities"] and listed["tiny-vae"]["likelihood"] == "bound"
@@ -168,7 +168,7 @@ def test_readyz_reports_a_corrupt_checkpoint_and_serves_the_rest(tmp_path):
     (tmp_path / "tiny-cvae.safetensors").write_bytes(b"\x00garbage")
     with TestClient(create_app(Settings(checkpoint_dir=tmp_path))) as c:
         ready = c.get("/readyz").json()
-        assert ready["models"] == 8 and [f["id"] for f in ready["failed"]] == ["tiny-cvae"]
+        assert ready["models"] == 9 and [f["id"] for f in ready["failed"]] == ["tiny-cvae"]
         assert c.post("/api/models/tiny-vae/sample", json={"n": 2}).status_code == 200
         assert c.post("/api/models/tiny-cvae/sample", json={"n": 2}).status_code == 404
         assert c.get("/api/models").json()["failed"][0]["id"] == "tiny-cvae"

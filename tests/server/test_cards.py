@@ -89,7 +89,7 @@ def test_broken_checkpoints_are_listed_with_reasons_and_the_good_ones_served(bro
     listing = client.get("/api/models")
     assert listing.status_code == 200
     assert {m["id"] for m in listing.json()["models"]} == {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan",
-                                                         "tiny-flow", "tiny-pixelcnn", "tiny-ncsn", "tiny-ebm",
+                                                         "tiny-flow", "tiny-pixelcnn", "tiny-ncsn", "tiny-ebm", "tiny-ldm",
                                                          "digit-classifier"}
     failed = {f["id"]: f["error"] for f in listing.json()["failed"]}
     assert sorted(failed) == sorted(reasons)

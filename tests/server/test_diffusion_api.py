@@ -57,6 +57,16 @@ def test_sde_and_ode_samplers_on_the_trajectory_sample_and_invert_routes(client)
     assert client.post("/api/models/tiny-ddpm/invert", json={"image": STROKE, "sampler": "sde"}).status_code == 422
 
 
+def test_a_latent_diffusion_model_samples_through_the_same_route_and_samplers(client):
+    """Its reverse process runs over the 4 x 7 x 7 latent and the answer is images, as any model's."""
+    out = client.post("/api/models/tiny-ldm/sample", json={"n": 2, "seed": 1, "label": 3, "sampler": "ddim", "steps": 5}).json()
+    assert out["sampler"] == "ddim" and out["steps"] == 5 and len(out["images"]) == 2
+    again = client.post("/api/models/tiny-ldm/sample", json={"n": 2, "seed": 1, "label": 3, "sampler": "ddim", "steps": 5}).json()
+    assert again["images"] == out["images"]
+    assert client.post("/api/models/tiny-ldm/sample", json={"steps": 21}).status_code == 422  # T = 20
+    assert client.post("/api/models/tiny-ldm/trajectory", json={"n": 1}).status_code == 409  # no latent frames yet
+
+
 def test_annealed_langevin_runs_one_frame_per_noise_level_with_its_own_controls(client):
     body = {"n": 2, "seed": 4, "steps": 6, "every": 1, "sampler": "langevin", "steps_per_level": 3, "step_size": 2e-4}
     out = client.post("/api/models/tiny-ddpm/trajectory", json=body).json()

@@ -3,14 +3,14 @@
     .venv/bin/genlab serve --port 8765 &
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
-Writes home, vae, diffusion, gan, flow and pixelcnn.png, one picture per section of each explorer, and
+Writes home, vae, diffusion, gan, flow, pixelcnn and score.png, one picture per section of each explorer, and
 shortcuts.png, at 1280 x 800; the live lab (lab-*.png: a GAN collapsing and fixed (WGAN-GP; minibatch
 discrimination), each family on a toy, a VAE whose decoder is too strong, GAN and diffusion runs on MNIST); then each page in presentation mode at 1920 x 1080 (<page>-present.png).
 Not a test (pytest does not collect it). Uses the system Chromium.
 
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 docs/screenshots --only lab
 
-takes only the named groups (home, vae, gan, diffusion, flow, pixelcnn, lab, present; comma-separated);
+takes only the named groups (home, vae, gan, diffusion, flow, pixelcnn, score, lab, present; comma-separated);
 `present` honours --only too (lab-present.png for `--only lab`).
 """
 
@@ -126,6 +126,26 @@ def pixelcnn(page: Page, base: str) -> None:
     save(page.locator("#likelihood").screenshot(), "pixelcnn-likelihood.png")
 
 
+def score(page: Page, base: str) -> None:
+    """The score field with the error map at the smallest sigma, the errors against sigma, the particles after
+    an annealed run, and the energy model's field over its energy."""
+    page.goto(f"{base}/score?model=score-8gaussians&bg=error&arrows=both&sec=field")
+    expect(page.locator("#field-canvas[data-key]")).to_be_attached(timeout=60_000)
+    time.sleep(1)
+    save(page.screenshot(), "score.png")
+    sections(page, "score", ["field", "errors"], wait=1)
+    page.goto(f"{base}/score?model=score-8gaussians&seed=7&sec=particles")
+    page.evaluate("document.querySelectorAll('.toolbar').forEach((t) => { t.style.position = 'static'; })")
+    expect(page.locator("#particles[data-state=done]")).to_be_attached(timeout=120_000)
+    time.sleep(0.5)
+    save(page.locator("#particles").screenshot(), "score-particles.png")
+    page.goto(f"{base}/score?model=ebm-8gaussians&bg=energy&sec=field")
+    page.evaluate("document.querySelectorAll('.toolbar').forEach((t) => { t.style.position = 'static'; })")
+    expect(page.locator("#field-canvas[data-key]")).to_be_attached(timeout=60_000)
+    time.sleep(1)
+    save(page.locator("#field").screenshot(), "score-ebm.png")
+
+
 def lab_run(page: Page, base: str, link: str, until: int, name: str | None = None, then=None) -> None:
     """Open a lab link, play until step `until`, pause, and screenshot it (name: None takes none).
     `then(page)` may go on (apply a preset, play on) before the session is ended."""
@@ -188,6 +208,7 @@ PRESENT = {  # page: (link, what shows once it is drawn)
     "diffusion": ("/diffusion?model=ddpm-mnist&seed=7", "#forward img[src^='data:image/png']"),
     "flow": ("/flow?seed=7", "#sample-grid[src^='data:image/png']"),
     "pixelcnn": ("/pixelcnn?seed=7&class=3", "#stream[data-state=done]"),  # the whole digit, at 100 pixels/s
+    "score": ("/score?model=score-8gaussians&bg=error&arrows=both&sec=field", "#field-canvas[data-key]"),
 }
 
 
@@ -214,7 +235,7 @@ def main(base: str, only: set[str] | None = None) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(30_000)
         if only:
-            groups = {"gan": gan, "diffusion": diffusion, "flow": flow, "pixelcnn": pixelcnn, "lab": lab}
+            groups = {"gan": gan, "diffusion": diffusion, "flow": flow, "pixelcnn": pixelcnn, "score": score, "lab": lab}
             for name in only & set(groups):
                 groups[name](page, base)
             if only - set(groups) - {"present"}:
@@ -243,6 +264,7 @@ def main(base: str, only: set[str] | None = None) -> None:
         diffusion(page, base)
         flow(page, base)
         pixelcnn(page, base)
+        score(page, base)
         lab(page, base)
         presentation(browser, base)
         browser.close()

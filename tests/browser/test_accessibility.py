@@ -17,6 +17,7 @@ READY = {
     "/diffusion": "body[data-ready=true] #forward img[src^='data:image/png']",
     "/flow": "body[data-ready=true] #sample-grid[src^='data:image/png']",
     "/pixelcnn": "body[data-ready=true] #stream[data-received]",
+    "/score": "body[data-ready=true] #field-canvas[data-key]",
     "/docs": ".swagger-ui .opblock-summary-control",
 }
 

@@ -3,6 +3,8 @@
 // trajectories, the data and the samples. Frames use data coordinates in the square `view`
 // (docs/lab.md); heat-map rows go with y rising, so row 0 is drawn at the bottom.
 
+import { fitCanvas, ramp } from "../lib/canvas.js";
+
 const SAMPLE = "#e8590c";
 const SAMPLE_EDGE = "#7a2500";
 const DATA = "#495057";
@@ -10,19 +12,6 @@ const GRID = "rgba(24, 54, 140, 0.75)";
 const GRID_FAINT = "rgba(24, 54, 140, 0.16)";
 const ARROW = "rgba(27, 30, 36, 0.7)";
 const PATHS = ["#c2255c", "#1971c2", "#2b8a3e", "#9c36b5", "#e67700", "#0b7285", "#5f3dc4", "#a61e4d"];
-
-/** Piecewise-linear colour map: stops [[t, [r, g, b]], ...] with t rising from 0 to 1. */
-function ramp(stops) {
-  return (t) => {
-    const v = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0));
-    let i = 1;
-    while (i < stops.length - 1 && v > stops[i][0]) i += 1;
-    const [t0, c0] = stops[i - 1];
-    const [t1, c1] = stops[i];
-    const f = t1 > t0 ? (v - t0) / (t1 - t0) : 0;
-    return c0.map((c, k) => Math.round(c + f * (c1[k] - c)));
-  };
-}
 
 export const COLORMAPS = {
   // p(real): pale orange where D says "fake", white at 1/2, pale blue where it says "real"
@@ -36,19 +25,6 @@ export function pointColor([x, y], reach = 3) {
   const hue = ((Math.atan2(y, x) * 180) / Math.PI + 360) % 360;
   const r = Math.min(1, Math.hypot(x, y) / reach);
   return `hsl(${hue.toFixed(0)}, 80%, ${(62 - 28 * r).toFixed(0)}%)`;
-}
-
-/** The canvas sized to its CSS box at the screen's pixel density; returns its 2-D context in CSS pixels. */
-export function fitCanvas(canvas) {
-  const size = Math.max(100, Math.round(canvas.getBoundingClientRect().width || canvas.width));
-  const dpr = Math.min(3, window.devicePixelRatio || 1);
-  if (canvas.width !== Math.round(size * dpr)) {
-    canvas.width = Math.round(size * dpr);
-    canvas.height = Math.round(size * dpr);
-  }
-  const c = canvas.getContext("2d");
-  c.setTransform(canvas.width / size, 0, 0, canvas.height / size, 0, 0);
-  return { c, size };
 }
 
 /** Data coordinates -> CSS pixels for a square canvas of `size` showing [low, high]². */

@@ -2,7 +2,7 @@
 // pointer's path, a few hundredths apart; the lab trains on them (data "drawn"). The permalink keeps
 // them as 4 base64url characters a point (each coordinate on a 0.01 grid).
 
-import { fitCanvas } from "./canvas2d.js";
+import { fitCanvas } from "../lib/canvas.js";
 
 export const REACH = 3;
 const SPACING = 0.09; // data units between two dropped points

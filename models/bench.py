@@ -21,7 +21,7 @@ def matmul_flops_per_second(size: int = 1024, repeats: int = 10) -> float:
 
 def network_flops(model, batch: int, guidance: float) -> int:
     """FLOPs of one guided noise prediction for a batch (two network passes when guidance > 0)."""
-    x = torch.randn(batch, 1, 28, 28)
+    x = torch.randn(batch, *model.state_shape)  # the image, or a latent model's latent
     labels = torch.zeros(batch, dtype=torch.long)
     with FlopCounterMode(display=False) as counter, torch.inference_mode():
         model.eps(x, 10, labels, guidance)
@@ -52,6 +52,20 @@ def bench_diffusion(model, batches: tuple[int, ...] = (1, 16, 64), steps: int = 
         row["ratio_to_bound"] = row["ms_per_image_step"] / row["bound_ms_per_image_step"]
         row["peak_gflops"] = peak / 1e9
         rows.append(row)
+    return rows
+
+
+def bench_latent_against_pixel(pixel, latent, batch: int = 16, steps: int = 50, repeats: int = 3) -> list[dict]:
+    """The same DDIM run (steps, guidance w = 1, batch) by a pixel-space and a latent model: ms per image (the
+    latent one's decoding included) and network GFLOP per image, each model's row with its ratio to the pixel one."""
+    rows = []
+    for name, model in (("pixel", pixel), ("latent", latent)):
+        row = bench_ddim(model, batch, steps, guidance=1.0, repeats=repeats)
+        rows.append({"space": name, "state": "x".join(map(str, model.state_shape)), "steps": steps, "batch": batch,
+                     "ms_per_image": 1000 * row["seconds"] / batch, "gflop_per_image": row["flops"] / batch / 1e9})
+    for row in rows:
+        row["time_ratio"] = row["ms_per_image"] / rows[0]["ms_per_image"]
+        row["flop_ratio"] = row["gflop_per_image"] / rows[0]["gflop_per_image"]
     return rows
 
 

@@ -66,8 +66,23 @@ def _print_pixelcnn(args) -> None:
               f"-> {r['speedup']:.0f}x faster, the cost of {r['full_passes']:.0f} full passes")
 
 
+def _print_latent(args) -> None:
+    from pathlib import Path
+
+    from models.bench import bench_latent_against_pixel, machine
+    from models.registry import load_model
+    from server.config import Settings
+
+    directory = Path(Settings().checkpoint_dir)
+    pixel, latent = (load_model(directory / f"{i}.json").module for i in ("ddpm-mnist", args.model or "latent-ddpm-mnist"))
+    print(f"DDIM-50, guidance w = 1, batch 16, float32 on CPU ({machine()}); median of {args.repeats} runs")
+    for r in bench_latent_against_pixel(pixel, latent, repeats=args.repeats):
+        print(f"{r['space']:>6} ({r['state']}): {r['ms_per_image']:7.1f} ms per image ({r['time_ratio']:.2f}x the pixel "
+              f"model's), {r['gflop_per_image']:6.2f} GFLOP per image in the network ({r['flop_ratio']:.2f}x)")
+
+
 BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse, "pixelcnn": _print_pixelcnn,
-           "lab": print_lab}
+           "lab": print_lab, "latent": _print_latent}
 
 
 def _print_bench(args) -> None:

@@ -33,9 +33,10 @@ HELP = {
     "bench": (("Print speed figures: sample = latency of the sample route (median of --repeats), diffusion = ms per "
                "image per step against the FLOP bound, abuse = well-behaved clients beside hostile ones, pixelcnn = "
                "pixel-by-pixel sampling: ms per pixel, images/s, against re-running the network per pixel, lab = the light "
-               "routes' p99 on an idle server against one running the lab at its maximum (--rounds of --seconds each)."),
+               "routes' p99 on an idle server against one running the lab at its maximum (--rounds of --seconds each), latent = "
+               "the latent DDPM against the pixel one: ms and network GFLOP per image at equal DDIM steps."),
               ["genlab bench sample --model vae-mnist --n 64", "genlab bench diffusion", "genlab bench pixelcnn --repeats 3",
-               "genlab bench abuse --seconds 30", "genlab bench lab --seconds 20 --rounds 3"]),
+               "genlab bench abuse --seconds 30", "genlab bench lab --seconds 20 --rounds 3", "genlab bench latent --repeats 3"]),
     "lab": (("Run a live-lab training session without a browser: a small model (gan, vae, flow, diffusion) trained on "
              "a 2-D toy or the MNIST digits, from a preset or the defaults, printing one JSON line per frame: step, losses, "
              "mode_coverage (the share of the toy's modes, or of the 10 classes, covered; null for toys without discrete "

@@ -19,7 +19,7 @@ export const FAMILIES = [
     objective: "min-max game: min_G max_D E[log D(x)] + E[log(1 − D(G(z)))]",
   },
   {
-    key: "diffusion", name: "Diffusion model", families: ["diffusion"], page: "/diffusion", explorer: "Diffusion explorer",
+    key: "diffusion", name: "Diffusion model", families: ["diffusion", "latent_diffusion"], page: "/diffusion", explorer: "Diffusion explorer",
     tryFirst: ["/diffusion?sec=reverse", "watch noise become a digit, step by step"],
     idea: "Gaussian noise is added to digits step by step; a network learns to predict that noise, so sampling denoises pure noise one step at a time.",
     likelihood: "a bound (variational); exact through the probability-flow ODE", cost: "10–1000 network passes (one per denoising step)",

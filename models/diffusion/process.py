@@ -46,6 +46,7 @@ class Diffusion(nn.Module):
         self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
 
     state_shape = (1, 28, 28)  # what the process noises: the image itself (a latent model's is its latent)
+    clip_x0 = True  # DDPM and DDIM clip their x_0 guess to the pixels' range [-1, 1] (a latent has no range)
 
     def _network(self) -> nn.Module:
         """eps_theta: a UNet over the image (a latent model puts a network over its latent here)."""
@@ -114,7 +115,8 @@ class Diffusion(nn.Module):
             labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
         x_T = temperature * torch.randn(n, *self.state_shape, generator=generator, device=generator.device)
         guidance = guidance if labels is not None else 0.0
-        *_, last = denoise(self, make_sampler(sampler, self.alpha_bar, steps), x_T, labels, guidance, generator)
+        *_, last = denoise(self, make_sampler(sampler, self.alpha_bar, steps, clip=self.clip_x0), x_T, labels, guidance,
+                           generator)
         return {"images": self.to_images(last.x_t), "labels": labels}
 
     def network_evaluations(self, operation: str) -> int:

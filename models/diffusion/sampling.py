@@ -37,7 +37,7 @@ def make_sampler(name: str, alpha_bar: torch.Tensor, steps: int, eta: float = 0.
     steps_per_level, sigma_max, sigma_min, final_denoise). A ValueError names a setting the model cannot take."""
     if name not in SAMPLERS:
         raise ValueError(f"sampler: {name!r} is not one of {list(SAMPLERS)}")
-    sampler = {"ddpm": lambda: DDPMSampler(alpha_bar), "ddim": lambda: DDIMSampler(alpha_bar, eta, clip),
+    sampler = {"ddpm": lambda: DDPMSampler(alpha_bar, clip), "ddim": lambda: DDIMSampler(alpha_bar, eta, clip),
                "sde": lambda: ReverseSDESampler(alpha_bar), "ode": lambda: ProbabilityFlowSampler(alpha_bar),
                "langevin": lambda: AnnealedLangevinSampler(alpha_bar, **(langevin or {}))}[name]()
     sampler.set_timesteps(steps)

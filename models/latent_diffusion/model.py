@@ -20,6 +20,7 @@ class LatentDiffusionConfig(DiffusionConfig):
 
 
 class LatentDiffusion(Diffusion):
+    clip_x0 = False  # the scaled latent is unbounded: clipping its x_0 guess to [-1, 1] would wreck the samples
     def __init__(self, config: LatentDiffusionConfig):
         super().__init__(config)
         self.autoencoder = SpatialAutoencoder(AutoencoderConfig(**config.autoencoder)).requires_grad_(False)

@@ -265,3 +265,16 @@ def test_the_final_denoising_step_removes_the_last_levels_noise():
     assert 0.4 < spread[False] < 0.62 and spread[True] < 0.1
     assert sampler_evaluations("langevin", 30, False, 20, final_denoise=False) == 600
     assert sampler_evaluations("langevin", 30, False, 20, final_denoise=True) == 601
+
+
+@pytest.mark.parametrize("name", ["ddpm", "ddim"])
+def test_a_state_without_a_range_is_sampled_unclipped(name):
+    """Data at mean 3 (as a latent may be): clipping x_0's guess to [-1, 1] pins the samples near 1; without
+    the clip (a latent model's setting) they come out at the data's mean."""
+    data = GaussianData(torch.full((1, 4, 7, 7), 3.0), 0.1, AB)
+    means = {}
+    for clip in (True, False):
+        g = torch.Generator().manual_seed(0)
+        *_, last = denoise(data, make_sampler(name, AB, 50, clip=clip), torch.randn(8, 4, 7, 7, generator=g), None, 0.0, g)
+        means[clip] = last.x_t.mean().item()
+    assert means[True] < 1.2 and abs(means[False] - 3.0) < 0.1

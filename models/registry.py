@@ -44,8 +44,9 @@ def _diffusion_capabilities(config: dict) -> set[str]:
 
 
 def _latent_diffusion_capabilities(config: dict) -> set[str]:
-    """Sampling by any of the pixel model's samplers; no likelihood (the autoencoder has none to chain)."""
-    return {"sample", "samplers"} | ({"conditional"} if config["net"].get("num_classes", 0) else set())
+    """Sampling by any of the pixel model's samplers, and its trajectory (each step's latent decoded); no
+    likelihood (the autoencoder has none to chain), no inpainting or inversion (those are pixel-space)."""
+    return {"sample", "samplers", "trajectory"} | ({"conditional"} if config["net"].get("num_classes", 0) else set())
 
 
 def _gan_capabilities(config: dict) -> set[str]:

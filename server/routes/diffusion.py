@@ -30,18 +30,19 @@ from server.streams import EventStreamResponse
 router = APIRouter(tags=["diffusion"])
 
 
-def _unit(x: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] model scale -> [0, 1] pixels (noisy x_t is clipped for display only)."""
-    return ((x + 1) / 2).clamp(0, 1)
+def _unit(module, x: torch.Tensor) -> torch.Tensor:
+    """A state of the process -> [0, 1] pixels: the image rescaled, or a latent decoded (the model knows which);
+    a noisy x_t is clipped for display only."""
+    return module.to_images(x).clamp(0, 1)
 
 
-def _grid_url(x: torch.Tensor) -> str:
-    return to_data_url(to_png(make_grid(_unit(x))))
+def _grid_url(module, x: torch.Tensor) -> str:
+    return to_data_url(to_png(make_grid(_unit(module, x))))
 
 
-def _frame(i: int, step: Step) -> dict:
+def _frame(module, i: int, step: Step) -> dict:
     """One kept step: t and, for the whole batch, x_t and the predicted x_0 as one grid each."""
-    return {"i": i, "t": step.t, "x_t": _grid_url(step.x_t), "x0_pred": _grid_url(step.x0_pred)}
+    return {"i": i, "t": step.t, "x_t": _grid_url(module, step.x_t), "x0_pred": _grid_url(module, step.x0_pred)}
 
 
 LANGEVIN_FIELDS = ("step_size", "steps_per_level", "sigma_max", "sigma_min", "final_denoise")
@@ -50,7 +51,7 @@ LANGEVIN_FIELDS = ("step_size", "steps_per_level", "sigma_max", "sigma_min", "fi
 def _sampler(module, req: TrajectoryRequest):
     """The request's sampler; a Langevin noise range the model does not have is a 422 naming it."""
     try:
-        return make_sampler(req.sampler, module.alpha_bar, req.steps, req.eta,
+        return make_sampler(req.sampler, module.alpha_bar, req.steps, req.eta, clip=module.clip_x0,
                             langevin={name: getattr(req, name) for name in LANGEVIN_FIELDS})
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
@@ -66,7 +67,7 @@ def _steps(store: ModelStore, model: LoadedModel, req: TrajectoryRequest, seed: 
     guidance = req.guidance if labels is not None else 0.0
     sampler = _sampler(module, req)
     if known is None:
-        x_T = torch.randn(req.n, 1, 28, 28, generator=g, device=store.device)
+        x_T = torch.randn(req.n, *module.state_shape, generator=g, device=store.device)
         return denoise(module, sampler, x_T, labels, guidance, g)
     image, mask = known
     return inpaint(module, sampler, image.expand(req.n, -1, -1, -1), mask, labels, guidance, g)
@@ -90,8 +91,8 @@ def _trajectory_events(model: LoadedModel, req: TrajectoryRequest, seed: int, st
     last = None
     for i, step in _kept(steps, req.stride()):
         last = step
-        yield "step", _frame(i, step)
-    final = _unit(last.x_t)
+        yield "step", _frame(model.module, i, step)
+    final = _unit(model.module, last.x_t)
     yield "done", {"seed": seed, "images": image_urls(final), "grid": to_data_url(to_png(make_grid(final)))}
 
 
@@ -160,10 +161,10 @@ async def noise_image(model_id: str, req: NoiseRequest, run: RunnerDep, png: Que
     def work():
         x_t = forward_noise(x0, req.t, alpha_bar, store.generator(seed))
         if png or req.format == "png":
-            return images_response(_unit(x_t), True)
+            return images_response(_unit(model.module, x_t), True)
         ab = alpha_bar[req.t]
         return {"model": model.id, "seed": seed, "t": req.t, "schedule": schedule, "x_0": image_urls(x0)[0],
-                "x_t": image_urls(_unit(x_t))[0], "alpha_bar": float(ab), "snr": float(snr(ab))}
+                "x_t": image_urls(_unit(model.module, x_t))[0], "alpha_bar": float(ab), "snr": float(snr(ab))}
 
     return await run(run.price(model, "noise", 1, evaluations=0), work)  # arithmetic only: no network pass
 
@@ -183,10 +184,10 @@ async def invert_image(model_id: str, req: InvertRequest, run: RunnerDep):
     def work():
         x_T = invert(model.module, sampler, x0, labels)
         *_, last = denoise(model.module, sampler, x_T, labels, 0.0, None)
-        return {"model": model.id, "steps": req.steps, "sampler": req.sampler, "input": image_urls(_unit(x0))[0],
+        return {"model": model.id, "steps": req.steps, "sampler": req.sampler, "input": image_urls(_unit(model.module, x0))[0],
                 "noise": to_data_url(to_png(((x_T[0] / 3 + 1) / 2).clamp(0, 1))), "noise_std": float(x_T.std()),
-                "reconstruction": image_urls(_unit(last.x_t))[0],
-                "max_abs_error": float((_unit(last.x_t) - _unit(x0)).abs().max())}
+                "reconstruction": image_urls(_unit(model.module, last.x_t))[0],
+                "max_abs_error": float((_unit(model.module, last.x_t) - _unit(model.module, x0)).abs().max())}
 
     # inversion then regeneration: two unguided passes over the steps
     return await run(run.price(model, "invert", 1, evaluations=2 * sampler_evaluations(req.sampler, req.steps, False)), work)

@@ -47,6 +47,6 @@ def test_samples_are_images_and_the_same_for_the_same_seed(tmp_path):
     save_checkpoint(tmp_path, model, {"id": "tiny-ldm", "family": "latent_diffusion", "title": "t", "config": asdict(TINY),
                                       "training": {"history": []}, "metrics": {}})
     loaded = load_model(tmp_path / "tiny-ldm.json")
-    assert loaded.capabilities == {"sample", "samplers", "conditional"}
+    assert loaded.capabilities == {"sample", "samplers", "trajectory", "conditional"}
     rebuilt = loaded.module.sample(2, torch.Generator().manual_seed(5), labels=torch.tensor([1, 2]), steps=4)["images"]
     assert torch.equal(rebuilt, first)

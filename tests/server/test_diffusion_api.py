@@ -58,13 +58,16 @@ def test_sde_and_ode_samplers_on_the_trajectory_sample_and_invert_routes(client)
 
 
 def test_a_latent_diffusion_model_samples_through_the_same_route_and_samplers(client):
-    """Its reverse process runs over the 4 x 7 x 7 latent and the answer is images, as any model's."""
+    """Its reverse process runs over the 4 x 7 x 7 latent and the answer is images, as any model's; its
+    trajectory's frames are the latents decoded."""
     out = client.post("/api/models/tiny-ldm/sample", json={"n": 2, "seed": 1, "label": 3, "sampler": "ddim", "steps": 5}).json()
     assert out["sampler"] == "ddim" and out["steps"] == 5 and len(out["images"]) == 2
     again = client.post("/api/models/tiny-ldm/sample", json={"n": 2, "seed": 1, "label": 3, "sampler": "ddim", "steps": 5}).json()
     assert again["images"] == out["images"]
     assert client.post("/api/models/tiny-ldm/sample", json={"steps": 21}).status_code == 422  # T = 20
-    assert client.post("/api/models/tiny-ldm/trajectory", json={"n": 1}).status_code == 409  # no latent frames yet
+    trajectory = client.post("/api/models/tiny-ldm/trajectory", json={"n": 2, "seed": 1, "steps": 4, "every": 1}).json()
+    assert len(trajectory["frames"]) == 4 and png_size(trajectory["frames"][0]["x_t"]) == (2 * 30 - 2, 28)  # decoded
+    assert client.post("/api/models/tiny-ldm/inpaint", json={"image": STROKE, "mask": MASK}).status_code == 409
 
 
 def test_annealed_langevin_runs_one_frame_per_noise_level_with_its_own_controls(client):

@@ -185,3 +185,17 @@ def test_sde_and_ode_samplers_and_the_ode_inversion(page: Page, live_server: str
     expect(page.locator("#inv-note")).to_contain_text("ODE (Heun)")
     assert float(page.locator("#inv-err").text_content()) >= 0
     assert query(page)["isampler"] == "ode"
+
+
+def test_the_compare_section_puts_the_latent_trajectory_beside_the_pixel_one(page: Page, live_server: str, model: dict):
+    """Same seed, class and DDIM steps by ddpm-mnist and by the latent model: a strip of decoded x_t each."""
+    page.goto(f"{live_server}/diffusion?model={model['id']}&seed=2&class=7&sec=compare")
+    rows = page.locator("#cmp-latent .lat-row")
+    expect(rows).to_have_count(2, timeout=30_000)
+    for i in range(2):
+        # t = 999 ... 0, every 10th step; queued behind the section's seven other runs: slow on a loaded CI box
+        expect(rows.nth(i)).to_have_attribute("data-frames", "6", timeout=180_000)
+    expect(page.locator("#cmp-latent-note")).to_contain_text("class 7")
+    expect(rows.nth(1)).to_contain_text("latent-ddpm-mnist")
+    pixel, latent = (rows.nth(i).locator("img").first.get_attribute("src") for i in range(2))
+    assert pixel.startswith("data:image/png") and latent.startswith("data:image/png") and pixel != latent

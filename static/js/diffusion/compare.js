@@ -6,6 +6,7 @@
 import { clearError, guarded, post, showError } from "../lib/api.js";
 import { openStream, streamUrl } from "./stream.js";
 import { digit, el, setSrc } from "../lib/images.js";
+import { createLatentCompare } from "./latent.js";
 
 const $ = (id) => document.getElementById(id);
 const N = 4;
@@ -29,6 +30,7 @@ function showImages(c, out, alt) {
 
 export function createCompare(ctx) {
   const section = $("compare");
+  const latentRow = createLatentCompare(ctx);
   let generation = 0;
   let longStream = null;
   let longKey = null;
@@ -173,6 +175,7 @@ export function createCompare(ctx) {
         const body = { ...base(GUIDED_STEPS), label: y, guidance: w };
         runs.push(runOne(gen, cols[`w${w}`], body, `w = ${w}`));
       }
+      runs.push(latentRow.refresh());
     } else {
       $("cmp-w-note").textContent = `— ${ctx.model.id} is unconditional: no guidance to compare`;
       for (const w of GUIDANCE) cols[`w${w}`].pics.replaceChildren();

@@ -142,6 +142,7 @@ async function main() {
   const listing = await loadModels();
   if (!listing) return;
   ctx.models = listing.models.filter((m) => m.family === "diffusion");
+  ctx.latentModels = listing.models.filter((m) => m.family === "latent_diffusion"); // compared in ③, not picked
   if (!ctx.models.length) {
     showError(null, "No diffusion model is loaded on this server yet (GET /api/models lists none with family \"diffusion\"). "
       + "ddpm-mnist appears once its training has written checkpoints/ddpm-mnist.json and the server has restarted.");

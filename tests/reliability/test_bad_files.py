@@ -16,7 +16,7 @@ from tests.conftest import write_tiny_checkpoints
 from tests.server.test_cards import write_broken_checkpoints
 
 GOOD = {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan", "tiny-gan-noise", "tiny-gan-unfilmed", "tiny-flow", "tiny-pixelcnn",
-        "digit-classifier"}
+        "tiny-ldm", "tiny-ncsn", "tiny-ebm", "digit-classifier"}
 
 
 def _copy_gan(directory, model_id: str) -> None:

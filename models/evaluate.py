@@ -8,10 +8,12 @@ get the held-out bits/dim of their bound.
 
 import functools
 import logging
+import math
 import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from models.checkpoint import card_path, code_version, read_card, write_card
 from models.data import NUM_CLASSES, load_digits
@@ -81,6 +83,20 @@ def heldout_metrics(model: LoadedModel, classifier: DigitClassifier, seed: int) 
         "heldout_elbo_nats": float(terms["elbo"].mean()), "heldout_iwae64_nats": float(iw.mean()),
         "heldout_bits_per_dim": float(bits_per_dim(-iw.mean())),
     }
+
+
+@torch.no_grad()
+def token_metrics(model: LoadedModel, classifier: DigitClassifier) -> dict:
+    """A discrete-latent model on the held-out digits: does the classifier still read each digit from its 49
+    tokens alone, and the prior's exact likelihood of the token grids (of the tokens, not of the pixels)."""
+    heldout = load_digits("heldout")
+    labels = heldout.labels if "conditional" in model.capabilities else None
+    tokens = model.module.vqvae.tokens(heldout.images)
+    recon = model.module.vqvae.decode_tokens(tokens)
+    bits = -model.module.token_log_probs(tokens, labels).sum((1, 2)) / math.log(2)
+    return {"reconstruction_accuracy": accuracy(classify(classifier, recon)[1], heldout.labels),
+            "heldout_recon_bce": float(F.binary_cross_entropy(recon, heldout.images)),
+            "heldout_token_bits": float(bits.mean()), "heldout_bits_per_token": float(bits.mean() / tokens[0].numel())}
 
 
 BOUND_DIGITS_PER_CLASS = 10  # held-out digits per class whose bound is computed (T network calls each)
@@ -192,6 +208,8 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
         metrics |= heldout_metrics(model, classifier, seed)
     elif "log_prob" in model.capabilities:
         metrics |= likelihood_metrics(model, seed)
+    elif "tokens" in model.capabilities:
+        metrics |= token_metrics(model, classifier)
     if curves and "trajectory" in model.capabilities:
         metrics["curves"] = sampler_curves(model, classifier, real, seed)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}

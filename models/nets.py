@@ -1,4 +1,5 @@
-"""Shared network blocks for 28x28 digits: a conv encoder and a transposed-conv decoder."""
+"""Shared network blocks for 28x28 digits: a conv encoder and a transposed-conv decoder to and from a vector,
+and a pair to and from a 7 x 7 grid of patch codes (the first stage of latent diffusion and of the VQ-VAE)."""
 
 from torch import nn
 
@@ -44,3 +45,21 @@ class ConvDecoder(nn.Module):
             if str(i) in self.cond:  # after the unflatten (7x7) and the first transposed conv (14x14)
                 h = h + self.cond[str(i)](cond)[:, :, None, None]
         return h
+
+
+def patch_encoder(width: int, out_channels: int) -> nn.Sequential:
+    """(B, 1, 28, 28) -> (B, out_channels, 7, 7): each output position sees mostly its own 4 x 4 patch."""
+    return nn.Sequential(
+        nn.Conv2d(1, width, 3, padding=1), nn.SiLU(),
+        nn.Conv2d(width, width, 4, stride=2, padding=1), nn.SiLU(),  # 14 x 14
+        nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.SiLU(),  # 7 x 7
+        nn.Conv2d(2 * width, out_channels, 3, padding=1))
+
+
+def patch_decoder(width: int, in_channels: int) -> nn.Sequential:
+    """(B, in_channels, 7, 7) -> (B, 1, 28, 28) logits."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 2 * width, 3, padding=1), nn.SiLU(),
+        nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1), nn.SiLU(),  # 14 x 14
+        nn.ConvTranspose2d(width, width, 4, stride=2, padding=1), nn.SiLU(),  # 28 x 28
+        nn.Conv2d(width, 1, 3, padding=1))

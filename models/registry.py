@@ -19,8 +19,10 @@ from models.flow import Flow, FlowConfig
 from models.gan import GAN, GANConfig
 from models.latent_diffusion import LatentDiffusion, LatentDiffusionConfig
 from models.metrics import DigitClassifier
+from models.ncsn import NCSN, NCSNConfig
 from models.score import Score2D, ScoreConfig
 from models.vae import VAE, VAEConfig
+from models.vqvae import TokenPrior, TokenPriorConfig
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,18 @@ def _score2d_capabilities(config: dict) -> set[str]:
     return {"score_field", "langevin_2d"} | ({"energy"} if config["kind"] == "ebm" else set())
 
 
+def _ncsn_capabilities(config: dict) -> set[str]:
+    """Sampling by annealed Langevin dynamics, and its score beside a DDPM's (same_object.py)."""
+    return {"sample", "image_score"} | ({"conditional"} if config["unet"].get("num_classes", 0) else set())
+
+
+def _vqvae_capabilities(config: dict) -> set[str]:
+    """Sampling token by token, the codebook and an image's tokens; no image likelihood (the prior's is of
+    the tokens)."""
+    caps = {"sample", "tokens", "token_stream", "codebook"}
+    return caps | ({"conditional"} if config["prior"].get("num_classes", 0) else set())
+
+
 @dataclass(frozen=True)
 class Family:
     build: Callable[[dict], nn.Module]
@@ -109,6 +123,11 @@ FAMILIES: dict[str, Family] = {
                                                          _labels(n, m))),
     "score2d": Family(lambda cfg: Score2D(ScoreConfig(**{**cfg, "sigmas": tuple(cfg["sigmas"])})), _score2d_capabilities,
                       "none", lambda m, n: m.score(torch.zeros(n, 2, device=m.sigmas.device), float(m.sigmas[-1]))),
+    "ncsn": Family(lambda cfg: NCSN(NCSNConfig(**cfg)), _ncsn_capabilities, "none",
+                   lambda m, n: m.score(_blank(n, m), 0, _labels(n, m))),
+    "vqvae": Family(lambda cfg: TokenPrior(TokenPriorConfig(**cfg)), _vqvae_capabilities, "none",
+                    lambda m, n: m.prior(torch.zeros(n, 48, dtype=torch.long, device=m.prior.position.device),
+                                         _labels(n, m))),
     "classifier": Family(lambda cfg: DigitClassifier(**cfg), lambda cfg: {"classify"}, "none",
                          lambda m, n: m(_blank(n, m))),
 }

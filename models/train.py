@@ -15,10 +15,12 @@ from models.gan import LOSSES
 from models.gan.train import train_gan
 from models.latent_diffusion.train import train_latent_diffusion
 from models.metrics import DigitClassifier
+from models.ncsn.train import train_ncsn
 from models.precision import PRECISIONS
 from models.score.train import train_score2d
 from models.training import fit, fit_config, make_card, random_shift, save_trained
 from models.vae.train import train_vae
+from models.vqvae.train import train_vqvae
 
 
 def train_classifier(args) -> None:
@@ -34,7 +36,7 @@ def train_classifier(args) -> None:
 
 RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion,
            "flow": train_flow, "pixelcnn": train_pixelcnn, "score2d": train_score2d,
-           "latent-diffusion": train_latent_diffusion}
+           "latent-diffusion": train_latent_diffusion, "vqvae": train_vqvae, "ncsn": train_ncsn}
 
 
 def add_train_parser(subparsers) -> None:
@@ -76,7 +78,9 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--sample-guidance", type=float, default=1.0,
                    help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")
     p.add_argument("--timesteps", type=int, default=1000)
-    p.add_argument("--ae-epochs", type=int, default=10, help="latent-diffusion: epochs of the autoencoder stage")
+    p.add_argument("--ae-epochs", type=int, default=10, help="latent-diffusion, vqvae: epochs of the autoencoder stage")
+    p.add_argument("--levels", type=int, default=50, help="ncsn: noise levels of the geometric ladder")
+    p.add_argument("--codes", type=int, default=128, help="vqvae: the codebook's size K")
     p.add_argument("--toy", default="8gaussians", help="score2d: the 2-D toy (models.data.TOY_DISTRIBUTIONS)")
     p.add_argument("--kind", default="ncsn", choices=["ncsn", "ebm"], help="score2d: score network or energy")
     p.add_argument("--steps", type=int, default=10000, help="score2d: optimizer steps")

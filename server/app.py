@@ -28,10 +28,12 @@ from server.routes import (
     latent,
     likelihood,
     models,
+    ncsn,
     pages,
     pixelcnn,
     sample,
     score,
+    vqvae,
 )
 from server.security import add_security
 from server.store import ModelStore
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lab = lab_manager
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
-    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, score, lab, data, pages,
+    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, score, ncsn, vqvae, lab, data, pages,
                    docs):
         app.include_router(module.router)
     _add_error_handlers(app, settings)

@@ -104,3 +104,12 @@ class Runner:
 
 
 RunnerDep = Annotated[Runner, Depends(Runner)]
+
+
+def draw_label(run: Runner, model: LoadedModel, label: int | None, generator: torch.Generator) -> int | None:
+    """The request's label (409 for a model that is not conditional), else for a conditional model one
+    drawn uniformly from the seed's generator, as /sample draws it: the same seed, the same digit."""
+    label_tensor(model, label, 1, run.store.device, required=False)
+    if label is not None or "conditional" not in model.capabilities:
+        return label
+    return int(torch.randint(0, model.num_classes, (1,), generator=generator, device=run.store.device))

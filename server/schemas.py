@@ -233,6 +233,50 @@ class PixelStreamQuery(Strict):
     seed: Seed | None = None
 
 
+# --- the NCSN on digits (models/ncsn) --------------------------------------------------------------------
+
+ModelId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="a loaded model's id")]
+
+
+class SameObjectRequest(Strict):
+    image: ImageInput
+    diffusion: ModelId = Field("ddpm-mnist", description="a pixel diffusion model (capability `noise`) to ask beside")
+    label: Label | None = Field(None, description="given to both models when conditional (else their null class)")
+    levels: int = Field(5, ge=1, le=10, description="the NCSN's levels compared, spread over its ladder")
+    seed: Seed | None = None
+
+
+class NCSNStreamQuery(Strict):
+    """The Langevin stream's query parameters, where every value arrives as text."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    n: int = Field(4, ge=1, le=16)
+    label: Label | None = None
+    seed: Seed | None = None
+    every: int = Field(5, ge=1, le=200, description="keep every this-many Langevin steps as a frame (and the last)")
+
+
+# --- VQ-VAE with a Transformer prior (models/vqvae) -----------------------------------------------------
+
+
+class TokensRequest(Strict):
+    image: ImageInput
+    label: Label | None = Field(None, description="conditional priors: the class the token surprises are measured "
+                                                  "under (without it they are not measured)")
+
+
+class TokenStreamQuery(Strict):
+    """The token stream's query parameters, where every value arrives as text."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    label: Label | None = None
+    seed: Seed | None = None
+    temperature: float = Field(1.0, gt=0, le=3, allow_inf_nan=False,
+                               description="each token's logits are divided by it: below 1 sharper, above flatter")
+
+
 # --- 2-D score and energy models (models/score) -------------------------------------------------------
 
 MAX_CHAIN_STEPS = 5000  # Langevin steps of one chain, over all levels

@@ -17,8 +17,10 @@ from models.gan import GAN, GANConfig
 from models.latent_diffusion import AutoencoderConfig, LatentDiffusion, LatentDiffusionConfig
 from models.latent_diffusion.network import LatentNetConfig
 from models.metrics import DigitClassifier
+from models.ncsn import NCSN, NCSNConfig
 from models.score import Score2D, ScoreConfig
 from models.vae import VAE, VAEConfig
+from models.vqvae import TokenPrior, TokenPriorConfig, TransformerConfig, VQVAEConfig
 from server.app import create_app
 from server.config import Settings
 from server.spawn import REPO, uvicorn_server
@@ -27,6 +29,8 @@ TINY_VAES = {
     "tiny-vae": VAEConfig(latent_dim=2, hidden=16, width=4),
     "tiny-cvae": VAEConfig(latent_dim=3, hidden=16, width=4, num_classes=10),
 }
+TINY_MODELS = {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan", "tiny-flow", "tiny-pixelcnn", "tiny-ncsn", "tiny-ebm",
+               "tiny-ldm", "tiny-vq", "tiny-ncsn-mnist", "digit-classifier"}  # every model write_tiny_checkpoints writes
 
 
 def write_tiny_checkpoints(directory: Path) -> None:
@@ -67,6 +71,16 @@ def write_tiny_checkpoints(directory: Path) -> None:
         save_checkpoint(directory, Score2D(score), {"id": f"tiny-{kind}", "family": "score2d", "title": f"tiny-{kind}",
                                                     "config": {**asdict(score), "sigmas": list(sigmas)},
                                                     "training": {"history": []}, "metrics": {}})
+    torch.manual_seed(15)
+    vq = TokenPriorConfig(vqvae=asdict(VQVAEConfig(codes=8, code_dim=4, width=4)),
+                          prior=asdict(TransformerConfig(codes=8, dim=16, layers=1, heads=2)))
+    save_checkpoint(directory, TokenPrior(vq), {"id": "tiny-vq", "family": "vqvae", "title": "tiny-vq", "config": asdict(vq),
+                                                "training": {"history": []}, "metrics": {}})
+    torch.manual_seed(16)
+    ncsn = NCSNConfig(unet={"channels": (8, 8, 8), "emb_dim": 16, "num_classes": 10, "dropout": 0.0}, levels=6,
+                      sigma_max=10.0, sigma_min=0.05)
+    save_checkpoint(directory, NCSN(ncsn), {"id": "tiny-ncsn-mnist", "family": "ncsn", "title": "tiny-ncsn-mnist",
+                                            "config": asdict(ncsn), "training": {"history": []}, "metrics": {}})
     torch.manual_seed(9)
     save_checkpoint(directory, DigitClassifier(width=4, feature_dim=8),
                     {"id": "digit-classifier", "family": "classifier", "title": "tiny classifier",

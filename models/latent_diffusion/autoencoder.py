@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.nets import patch_decoder, patch_encoder
+
 
 @dataclass
 class AutoencoderConfig:
@@ -24,16 +26,8 @@ class SpatialAutoencoder(nn.Module):
         super().__init__()
         self.config = config
         w, c = config.width, config.latent_channels
-        self.encoder = nn.Sequential(
-            nn.Conv2d(1, w, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(w, w, 4, stride=2, padding=1), nn.SiLU(),  # 14 x 14
-            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.SiLU(),  # 7 x 7
-            nn.Conv2d(2 * w, 2 * c, 3, padding=1))  # mean and log-variance
-        self.decoder = nn.Sequential(
-            nn.Conv2d(c, 2 * w, 3, padding=1), nn.SiLU(),
-            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1), nn.SiLU(),  # 14 x 14
-            nn.ConvTranspose2d(w, w, 4, stride=2, padding=1), nn.SiLU(),  # 28 x 28
-            nn.Conv2d(w, 1, 3, padding=1))  # logits
+        self.encoder = patch_encoder(w, 2 * c)  # mean and log-variance
+        self.decoder = patch_decoder(w, c)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Images in [0, 1], (B, 1, 28, 28) -> mean and log-variance, each (B, C, 7, 7)."""

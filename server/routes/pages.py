@@ -6,7 +6,8 @@ from fastapi.responses import HTMLResponse
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGES = {"/": ("home", "home.html"), "/vae": ("vae", "vae.html"), "/diffusion": ("diffusion", "diffusion.html"),
          "/gan": ("gan", "gan.html"), "/flow": ("flow", "flow.html"), "/pixelcnn": ("pixelcnn", "pixelcnn.html"),
-         "/score": ("score", "score.html"), "/lab": ("lab", "lab.html")}
+         "/score": ("score", "score.html"), "/vqvae": ("vqvae", "vqvae.html"),
+         "/lab": ("lab", "lab.html")}
 
 
 def _page(page: str, template: str):

@@ -12,20 +12,20 @@ from models.metrics import bits_per_dim
 from models.registry import LoadedModel
 from server.images import image_urls, rescale, to_data_url, to_png
 from server.openapi import MODEL_WORK, PNG_OR_JSON, event_stream
-from server.params import QueryPng, Runner, RunnerDep, check_batch, images_response, label_tensor, resolve_seed, to_list
+from server.params import (
+    QueryPng,
+    RunnerDep,
+    check_batch,
+    draw_label,
+    images_response,
+    label_tensor,
+    resolve_seed,
+    to_list,
+)
 from server.schemas import CompleteRequest, HeatmapRequest, PixelStreamQuery
 from server.streams import EventStreamResponse
 
 router = APIRouter(prefix="/api/pixelcnn", tags=["pixelcnn"])
-
-
-def _label(run: Runner, model: LoadedModel, label: int | None, generator: torch.Generator) -> int | None:
-    """The request's label (409 for a model that is not conditional), else for a conditional model one
-    drawn uniformly from the seed's generator, as /sample draws it: the same seed, the same digit."""
-    label_tensor(model, label, 1, run.store.device, required=False)
-    if label is not None or "conditional" not in model.capabilities:
-        return label
-    return int(torch.randint(0, model.num_classes, (1,), generator=generator, device=run.store.device))
 
 
 def _pixel_events(model: LoadedModel, seed: int, label: int | None, steps: Iterator[dict]) -> Iterator[tuple[str, dict]]:
@@ -56,7 +56,7 @@ async def stream_pixels(model_id: str, run: RunnerDep, req: Annotated[PixelStrea
     model = store.require(model_id, "pixel_stream")
     seed = resolve_seed(req.seed)
     g = store.generator(seed)
-    label = _label(run, model, req.label, g)
+    label = draw_label(run, model, req.label, g)
     steps = model.module.sample_steps(1, g, label_tensor(model, label, 1, store.device))  # lazy: runs per event
     return await run.stream(run.price(model, "sample", 1), _pixel_events(model, seed, label, steps))
 
@@ -77,7 +77,7 @@ async def complete_image(model_id: str, req: CompleteRequest, run: RunnerDep, pn
     check_batch(store, req.n)
     seed = resolve_seed(req.seed)
     g = store.generator(seed)
-    label = _label(run, model, req.label, g)
+    label = draw_label(run, model, req.label, g)
     given = _blank_below(await run.image(req.image), req.keep_rows)
 
     def work():

@@ -33,6 +33,14 @@ def test_gan_gets_no_heldout_likelihood(tiny_copy):
     assert "frechet_distance" in metrics and "heldout_elbo_nats" not in metrics and "conditional_accuracy" not in metrics
 
 
+def test_vqvae_gets_sample_figures_and_the_priors_exact_bits_for_the_heldout_tokens(tiny_copy):
+    metrics = evaluate_checkpoint(str(tiny_copy), "tiny-vq", n=250, seed=0)
+    assert {"frechet_distance", "conditional_accuracy", "reconstruction_accuracy", "heldout_recon_bce"} <= set(metrics)
+    assert "heldout_elbo_nats" not in metrics and "heldout_bits_per_dim" not in metrics  # no pixel likelihood
+    assert metrics["heldout_token_bits"] == pytest.approx(49 * metrics["heldout_bits_per_token"], rel=1e-3)
+    assert 0 < metrics["heldout_bits_per_token"] < 6  # an untrained prior over 8 codes: about log2(8) = 3 bits
+
+
 def test_same_seed_same_figures(tiny_copy):
     a = evaluate_checkpoint(str(tiny_copy), "tiny-gan", n=250, seed=1)
     b = evaluate_checkpoint(str(tiny_copy), "tiny-gan", n=250, seed=1)

@@ -34,7 +34,11 @@ ROUTE_NEEDS = {
     "models/invert": {"invert"}, "models/discriminate": {"discriminate"}, "models/film": {"film"},
     "flow/encode": {"invertible"}, "flow/interpolate": {"invertible"}, "flow/layers": {"layer_view"},
     "pixelcnn/stream": {"pixel_stream"}, "pixelcnn/complete": {"complete"}, "pixelcnn/heatmap": {"pixel_log_prob"},
+    "score2d/field": {"score_field"}, "score2d/langevin": {"langevin_2d"}, "score2d/langevin/stream": {"langevin_2d"},
+    "vqvae/codebook": {"codebook"}, "vqvae/tokens": {"tokens"}, "vqvae/stream": {"token_stream"},
+    "ncsn/same-object": {"image_score"}, "ncsn/langevin/stream": {"image_score"},
 }
+OTHER_MODEL_FIELDS = {"ncsn/same-object": ("diffusion", {"noise"})}  # a body field naming a second model
 MODEL_ID_HIT_RATE = 0.9  # the rest are generated strings, so the 404 path is exercised too
 REAL_DIGIT_RATE = 0.5  # of image fields: the rest are generated strings and pixel lists, mostly refused
 STREAM = {"request-timeout": 5, "max-stream-events": 4}  # read a few SSE events, then hang up
@@ -52,9 +56,13 @@ def _bindings(models: list[dict], digits: list[str]) -> dict:
         assert able, f"no tiny model can serve {route}: the test would never get past 409"
         dictionaries[route] = {"values": able + unable[:1]}
         area, action = route.split("/", 1)
+        parameters = {"path.model_id": {"dictionary": route, "probability": MODEL_ID_HIT_RATE}}
+        if route in OTHER_MODEL_FIELDS:
+            field, other_needs = OTHER_MODEL_FIELDS[route]
+            dictionaries[f"{route}:{field}"] = {"values": [m["id"] for m in models if other_needs <= set(m["capabilities"])]}
+            parameters[f"body.{field}"] = {"dictionary": f"{route}:{field}", "probability": MODEL_ID_HIT_RATE}
         operations.append({"include-path-regex": f"/api/{area}/[^/]+/{action}$",
-                           **(STREAM if action.endswith("stream") else {}),
-                           "parameters": {"path.model_id": {"dictionary": route, "probability": MODEL_ID_HIT_RATE}}})
+                           **(STREAM if action.endswith("stream") else {}), "parameters": parameters})
     images = {f"body.{field}": {"dictionary": "digit", "probability": REAL_DIGIT_RATE}
               for field in ("image", "start.image", "end.image")}
     return {"dictionaries": dictionaries, "operations": operations,

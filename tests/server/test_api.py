@@ -6,6 +6,8 @@ import io
 import pytest
 from PIL import Image
 
+from tests.conftest import TINY_MODELS
+
 ZERO = {"pixels": [0.0] * 784}
 STROKE = {"pixels": [1.0 if 10 <= i % 28 <= 17 and 6 <= i // 28 <= 21 else 0.0 for i in range(784)]}
 
@@ -17,15 +19,14 @@ def png_size(data_url: str) -> tuple[int, int]:
 def test_health_ready_and_docs(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["ready"] and ready["models"] == 10 and ready["failed"] == []
+    assert ready["ready"] and ready["models"] == len(TINY_MODELS) and ready["failed"] == []
     assert "/api/models/{model_id}/sample" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
 
 
 def test_models_list_and_detail(client):
     listed = {m["id"]: m for m in client.get("/api/models").json()["models"]}
-    assert set(listed) == {"tiny-vae", "tiny-cvae", "tiny-ddpm", "tiny-gan", "tiny-flow", "tiny-pixelcnn", "tiny-ncsn", "tiny-ebm", "tiny-ldm",
-                           "digit-classifier"}
+    assert set(listed) == TINY_MODELS
     assert "conditional" in listed["tiny-cvae"]["capabilities"] and listed["tiny-cvae"]["num_classes"] == 10
     assert "latent_map" in listed["tiny-vae"]["capabilities"] and listed["tiny-vae"]["likelihood"] == "bound"
     assert "history" not in listed["tiny-vae"]["card"]["training"]
@@ -168,7 +169,7 @@ def test_readyz_reports_a_corrupt_checkpoint_and_serves_the_rest(tmp_path):
     (tmp_path / "tiny-cvae.safetensors").write_bytes(b"\x00garbage")
     with TestClient(create_app(Settings(checkpoint_dir=tmp_path))) as c:
         ready = c.get("/readyz").json()
-        assert ready["models"] == 9 and [f["id"] for f in ready["failed"]] == ["tiny-cvae"]
+        assert ready["models"] == len(TINY_MODELS) - 1 and [f["id"] for f in ready["failed"]] == ["tiny-cvae"]
         assert c.post("/api/models/tiny-vae/sample", json={"n": 2}).status_code == 200
         assert c.post("/api/models/tiny-cvae/sample", json={"n": 2}).status_code == 404
         assert c.get("/api/models").json()["failed"][0]["id"] == "tiny-cvae"

@@ -12,9 +12,9 @@ from tests.server.test_api import STROKE, png_size
 from tests.server.test_flow_api import GREYS, levels
 
 
-def read_stream(client, query: str) -> list[tuple[str, dict]]:
-    """The events of one pixel stream as (name, data), parsed from the SSE text."""
-    with client.stream("GET", f"/api/pixelcnn/tiny-pixelcnn/stream{query}") as r:
+def read_stream(client, query: str, route: str = "/api/pixelcnn/tiny-pixelcnn/stream") -> list[tuple[str, dict]]:
+    """The events of one stream (by default the tiny PixelCNN's pixels) as (name, data), parsed from the SSE text."""
+    with client.stream("GET", f"{route}{query}") as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         text = r.read().decode()
     events = []

@@ -18,6 +18,7 @@ READY = {
     "/flow": "body[data-ready=true] #sample-grid[src^='data:image/png']",
     "/pixelcnn": "body[data-ready=true] #stream[data-received]",
     "/score": "body[data-ready=true] #field-canvas[data-key]",
+    "/vqvae": "body[data-ready=true] #codebook-grid .vq-code img[src^='data:image/png']",
     "/docs": ".swagger-ui .opblock-summary-control",
 }
 

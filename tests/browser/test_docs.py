@@ -10,6 +10,7 @@ LOADED = {
     "/vae": "#sample-grid[src^='data:image/png']",
     "/gan": "#sample-grid[src^='data:image/png']",
     "/diffusion": "#forward img[src^='data:image/png']",
+    "/vqvae": "#codebook-grid .vq-code img[src^='data:image/png']",
     "/docs": ".opblock-summary-path[data-path='/api/models/{model_id}/sample']",
     "/redoc": "h1:has-text('genlab')",
 }

@@ -17,8 +17,8 @@ def test_home_lists_vae_models_and_shows_a_live_sample(page: Page, live_server: 
     expect(samples).to_have_count(8)
     for i in range(8):
         expect(samples.nth(i)).to_have_attribute("src", PNG)
-    assert page.locator(".family-table tbody tr").count() == 6
-    expect(page.locator("article.family")).to_have_count(6)
+    assert page.locator(".family-table tbody tr").count() == 7
+    expect(page.locator("article.family")).to_have_count(7)
     # the metric classifier is not a generative family and is not listed
     expect(page.locator(".model-row[data-model=digit-classifier]")).to_have_count(0)
 

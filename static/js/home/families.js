@@ -53,6 +53,14 @@ export const FAMILIES = [
     latent: "no (x_T through the probability-flow ODE)",
     objective: "denoising score matching: ‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²; an EBM: contrastive divergence E(x⁺) − E(x⁻)",
   },
+  {
+    key: "vqvae", name: "VQ-VAE with a Transformer prior", families: ["vqvae"], page: "/vqvae", explorer: "VQ-VAE explorer",
+    tryFirst: ["/vqvae?sec=writer", "watch a Transformer write a digit as 49 tokens, with the odds of each"],
+    idea: "A VQ-VAE describes each digit as a 7 × 7 grid of codes from a learned dictionary (discrete tokens); a Transformer, the network behind GPT, learns to write such grids token by token, and the decoder paints them. The route from VAEs to DALL-E.",
+    likelihood: "exact over the tokens (not the pixels)", cost: "49 Transformer steps (one per token) + one decoder pass",
+    latent: "yes: 49 discrete tokens, each one of K codes",
+    objective: "VQ-VAE: reconstruction + codebook + commitment (straight-through); prior: cross-entropy −Σ_i log p(t_i | t_<i, y)",
+  },
 ];
 
 /** Plain-language meaning of each capability, for the "you can" line of a model. */
@@ -81,6 +89,9 @@ export const CAPABILITIES = {
   score_field: "draw its score as arrows at each noise level, beside the exact one",
   langevin_2d: "run particles by Langevin dynamics on its score, annealed or not",
   energy: "draw its energy surface",
+  codebook: "see its codebook, each code decoded, and which codes digits use",
+  tokens: "turn a digit into its 7 × 7 grid of tokens",
+  token_stream: "watch its prior write a digit token by token",
 };
 
 /** The family card a model belongs to (null for non-generative ones such as the metric classifier). */

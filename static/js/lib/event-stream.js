@@ -1,6 +1,6 @@
-// Server-Sent Events from a model run (the diffusion trajectory, the score page's Langevin chains): a
-// `start`, one `step` per kept frame, then `done`, or the server's own `error` ({detail}, e.g. past its
-// deadline).
+// Server-Sent Events from a model run (the diffusion trajectory, the score page's Langevin chains, the
+// VQ-VAE prior's tokens): a `start`, one `step` (or, named by the caller, e.g. `token`) per kept frame, then
+// `done`, or the server's own `error` ({detail}, e.g. past its deadline).
 //
 // EventSource reconnects by itself when a stream ends or fails, which here would silently restart the
 // whole run; so every exit path closes it. EventSource also hides the HTTP status of a refused stream
@@ -23,11 +23,11 @@ export function queryUrl(path, fields) {
 
 /**
  * Open a stream. Handlers: onStart(settings), onStep(frame), onDone(result), onError(err), onRetry(seconds);
- * `again` is what the reader should press to run it again (said when the stream breaks off). Returns
- * {close()}; closing is final (no handler is called afterwards).
+ * `again` is what the reader should press to run it again (said when the stream breaks off), `frameEvent` the
+ * name of the frame events. Returns {close()}; closing is final (no handler is called afterwards).
  */
 export function openEventStream(url, { onStart = () => {}, onStep = () => {}, onDone = () => {}, onError = () => {},
-  onRetry = () => {} } = {}, { again = "Run" } = {}) {
+  onRetry = () => {} } = {}, { again = "Run", frameEvent = "step" } = {}) {
   let source = null;
   let closed = false;
   let started = false;
@@ -49,7 +49,7 @@ export function openEventStream(url, { onStart = () => {}, onStep = () => {}, on
       started = true;
       onStart(JSON.parse(event.data));
     });
-    source.addEventListener("step", (event) => {
+    source.addEventListener(frameEvent, (event) => {
       frames += 1;
       onStep(JSON.parse(event.data));
     });

@@ -111,3 +111,18 @@ $G train "${PX[@]}" --id pixelcnn-mnist --epochs 32
 # ... and from that finished state, 16 more epochs: the plan stretched to 48 re-warms the learning rate to 2.5e-4 at epoch 33
 $G train "${PX[@]}" --id pixelcnn-mnist --epochs 48 --note "Trained 11 epochs of a 40-epoch cosine plan, re-planned to 32 epochs and resumed to its end, then re-planned to 48 epochs (the learning rate re-warmed to 2.5e-4) and resumed; two threads, bf16 autocast."
 for id in flow-mnist pixelcnn-mnist; do $G evaluate "$id" --n 1000 --write; done
+
+# Latent diffusion (issue 16): the autoencoder's 15 epochs, then the DDPM over its latent, first planned for 40
+# epochs and continued by the same command re-planned to 100.
+LD=(latent-diffusion --id latent-ddpm-mnist --title "Latent DDPM (4x7x7 latent)" --ae-epochs 15 --conditional --sample-guidance 1.0)
+$G train "${LD[@]}" --epochs 40
+$G train "${LD[@]}" --epochs 100
+# Discrete latents: the VQ-VAE (20 epochs), then the Transformer prior over its tokens (30).
+$G train vqvae --id vqvae-mnist --title "VQ-VAE + Transformer prior (7x7 tokens)" --epochs 30 --ae-epochs 20 --conditional --grad-clip 1.0 --lr 0.0005
+for id in latent-ddpm-mnist vqvae-mnist; do $G evaluate "$id" --n 1000 --write; done
+
+# Scores and energies of the 2-D toys: about half a minute each on one thread; their cards are measured as they are written.
+for toy in 8gaussians moons spiral 25gaussians checkerboard rings; do
+  $G train score2d --kind ncsn --toy "$toy" --steps 10000 --id "score-$toy" --title "NCSN $toy"
+done
+$G train score2d --kind ebm --toy 8gaussians --steps 3000 --id ebm-8gaussians --title "EBM 8gaussians"

@@ -19,6 +19,9 @@ from models.checkpoint import card_path, code_version, read_card, write_card
 from models.data import NUM_CLASSES, load_digits
 from models.diffusion.langevin import STEPS_PER_LEVEL
 from models.diffusion.sampling import SAMPLERS, sampler_evaluations
+from models.evaluation.interval import frechet_interval
+from models.evaluation.manifold import precision_recall
+from models.evaluation.memorization import nearest_training
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
 from models.registry import FAMILIES, LoadedModel, load_model
 from models.score.measures import SAMPLES as SCORE2D_SAMPLES
@@ -51,9 +54,10 @@ def load_classifier(checkpoints: Path) -> DigitClassifier:
 
 
 def sample_metrics(model: LoadedModel, classifier: DigitClassifier, train_feats, n: int, seed: int,
-                   **sampler) -> dict:
-    """FD against the train split and class entropy of n samples; conditional accuracy when it applies.
-    `sampler` (steps, guidance) passes through to iterative samplers."""
+                   real: dict[str, torch.Tensor] | None = None, **sampler) -> dict:
+    """FD against the train split and class entropy of n samples; conditional accuracy when it applies; with
+    the real features (`real`), the comparison measures too. `sampler` (steps, guidance) passes through to
+    iterative samplers."""
     g = torch.Generator().manual_seed(seed)
     labels = torch.arange(n) % NUM_CLASSES if "conditional" in model.capabilities else None
     images = torch.cat([
@@ -65,7 +69,19 @@ def sample_metrics(model: LoadedModel, classifier: DigitClassifier, train_feats,
            "class_histogram": torch.bincount(preds, minlength=NUM_CLASSES).tolist(), "samples": len(images)}
     if labels is not None:
         out["conditional_accuracy"] = accuracy(preds, labels)
-    return out
+    return out | (comparison_metrics(images, feats, real) if real is not None else {})
+
+
+def comparison_metrics(images: torch.Tensor, feats: torch.Tensor, real: dict[str, torch.Tensor]) -> dict:
+    """Realism and coverage as two numbers (precision and recall against the held-out digits' features), a
+    bootstrap interval for the FD, and memorization: the share of samples that are near-copies of a training
+    digit in pixels and in features (models/evaluation)."""
+    low, high = frechet_interval(feats, real["train"])
+    pixels = nearest_training(images, load_digits("train").images, load_digits("heldout").images)
+    features = nearest_training(feats, real["train"], real["heldout"])
+    return {**precision_recall(real["heldout"], feats), "frechet_interval_90": [round(low, 4), round(high, 4)],
+            "near_copy_share_pixels": pixels.near_copy_share, "near_copy_share_features": features.near_copy_share,
+            "train_to_heldout_distance_ratio_median": float(pixels.ratio.median())}
 
 
 def heldout_metrics(model: LoadedModel, classifier: DigitClassifier, seed: int) -> dict:
@@ -200,7 +216,7 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
     real = _real_features(str(checkpoints))
     metrics: dict = {"real_vs_real_frechet_floor": frechet_distance(real["heldout"], real["train"])}
     if "sample" in model.capabilities:
-        metrics |= sample_metrics(model, classifier, real["train"], n, seed)
+        metrics |= sample_metrics(model, classifier, real["train"], n, seed, real=real)
         metrics["frechet_ratio_to_floor"] = metrics["frechet_distance"] / metrics["real_vs_real_frechet_floor"]
     if FAMILIES[model.family].likelihood == "exact":
         metrics |= exact_likelihood_metrics(model, seed)

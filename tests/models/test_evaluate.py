@@ -26,6 +26,9 @@ def test_vae_gets_sample_and_heldout_figures_written_into_its_card(tiny_copy):
             "reconstruction_accuracy", "heldout_elbo_nats", "heldout_bits_per_dim"} <= set(metrics)
     assert sum(metrics["class_histogram"]) == 250 and 0 <= metrics["class_entropy"] <= 1
     assert metrics["heldout_iwae64_nats"] >= metrics["heldout_elbo_nats"] - 1
+    low, high = metrics["frechet_interval_90"]
+    assert low <= high and all(0 <= metrics[k] <= 1 for k in ("precision", "recall", "near_copy_share_pixels",
+                                                               "near_copy_share_features"))
 
 
 def test_gan_gets_no_heldout_likelihood(tiny_copy):

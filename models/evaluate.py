@@ -77,7 +77,7 @@ def comparison_metrics(images: torch.Tensor, feats: torch.Tensor, real: dict[str
     bootstrap interval for the FD, and memorization: the share of samples that are near-copies of a training
     digit in pixels and in features (models/evaluation)."""
     low, high = frechet_interval(feats, real["train"])
-    pixels = nearest_training(images, load_digits("train").images, load_digits("heldout").images)
+    pixels = nearest_training(images.detach(), load_digits("train").images, load_digits("heldout").images)
     features = nearest_training(feats, real["train"], real["heldout"])
     return {**precision_recall(real["heldout"], feats), "frechet_interval_90": [round(low, 4), round(high, 4)],
             "near_copy_share_pixels": pixels.near_copy_share, "near_copy_share_features": features.near_copy_share,

@@ -48,7 +48,7 @@ export const FAMILIES = [
     key: "score", name: "Score-based and energy-based models", families: ["score2d", "score", "score-based", "ncsn"],
     page: "/score", explorer: "score explorer",
     tryFirst: ["/score", "see the score as arrows on a 2-D toy, and particles following it by Langevin dynamics"],
-    idea: "Learns the score ∇ₓ log p(x), the direction towards more likely points, at several noise levels (or an energy E(x) whose −∇E is the score), and samples by following it with Langevin dynamics. Shown on 2-D toys; on digits, the diffusion model's ε is the same object (score = −ε/σ).",
+    idea: "Learns the score ∇ₓ log p(x), the direction towards more likely points, at several noise levels (or an energy E(x) whose −∇E is the score), and samples by following it with Langevin dynamics. Shown on 2-D toys and on digits, where a score network and the diffusion model's ε are the same object (score = −ε/σ).",
     likelihood: "none for the score alone; exact through the probability-flow ODE (hundreds of passes)", cost: "hundreds of Langevin steps",
     latent: "no (x_T through the probability-flow ODE)",
     objective: "denoising score matching: ‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²; an EBM: contrastive divergence E(x⁺) − E(x⁻)",
@@ -92,6 +92,7 @@ export const CAPABILITIES = {
   codebook: "see its codebook, each code decoded, and which codes digits use",
   tokens: "turn a digit into its 7 × 7 grid of tokens",
   token_stream: "watch its prior write a digit token by token",
+  image_score: "set its score beside a diffusion model's −ε/σ on a noisy digit, and watch Langevin draw digits",
 };
 
 /** The family card a model belongs to (null for non-generative ones such as the metric classifier). */

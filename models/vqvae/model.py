@@ -12,6 +12,8 @@ from torch import nn
 from models.vqvae.autoencoder import GRID, VQVAE, VQVAEConfig
 from models.vqvae.prior import TokenTransformer, TransformerConfig
 
+MIN_TEMPERATURE = 1e-30  # below it T would round to 0 in float32 and 0 / 0 give NaN; at it sampling is already greedy
+
 
 @dataclass
 class TokenPriorConfig:
@@ -63,7 +65,7 @@ class TokenPrior(nn.Module):
         flat = grid.view(n, -1)
         for i in range(GRID * GRID):
             logits = self.prior(flat[:, :i], labels if self.num_classes else None)[:, -1]
-            probs = (logits / temperature).softmax(-1)
+            probs = ((logits - logits.amax(-1, keepdim=True)) / max(temperature, MIN_TEMPERATURE)).softmax(-1)
             flat[:, i] = torch.multinomial(probs, 1, generator=generator)[:, 0]
             yield {"index": i, "row": i // GRID, "col": i % GRID, "tokens": grid, "probs": probs}
 

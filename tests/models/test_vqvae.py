@@ -96,6 +96,8 @@ def test_sampling_is_fixed_by_the_seed_and_draws_labels_when_none_are_given():
 def test_a_cold_temperature_writes_the_most_probable_token_each_time():
     model = tiny_prior(num_classes=0)
     tokens = model.sample(2, torch.Generator().manual_seed(0), temperature=1e-4)["tokens"].flatten(1)
+    coldest = model.sample(2, torch.Generator().manual_seed(0), temperature=5e-324)["tokens"].flatten(1)
+    assert torch.equal(tokens, coldest)  # the smallest float: still the argmax, never NaN
     for i in range(49):
         best = model.prior(tokens[:, :i], None)[:, -1].argmax(-1)
         assert torch.equal(tokens[:, i], best)

@@ -4,7 +4,8 @@ the same noisy digit (the same object). The math is models/ncsn's; this module c
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+import torch
+from fastapi import APIRouter, HTTPException, Query
 
 from models.ncsn.same_object import score_pairs, spread_levels
 from models.registry import LoadedModel
@@ -35,8 +36,9 @@ async def same_object(model_id: str, req: SameObjectRequest, run: RunnerDep):
     store = run.store
     model = store.require(model_id, "image_score")
     diffusion = store.require(req.diffusion, "noise")
-    label_tensor(model, req.label, 1, store.device, required=False)  # 409 for a model that is not conditional
-    labels = label_tensor(diffusion, req.label, 1, store.device, required=False)
+    if req.levels > model.module.config.levels:
+        raise HTTPException(422, f"levels = {req.levels}: {model.id} has {model.module.config.levels} noise levels")
+    labels = None if req.label is None else torch.tensor([req.label], device=store.device)  # to the conditional ones
     seed = resolve_seed(req.seed)
     x = await run.image(req.image)
     levels = spread_levels(model.module, req.levels)
@@ -58,7 +60,8 @@ def _langevin_events(model: LoadedModel, seed: int, labels, every: int, steps: I
     """`start`, a `step` for every every-th Langevin step and the last, then `done` with the samples."""
     total = model.module.network_evaluations("sample")
     yield "start", {"model": model.id, "seed": seed, "labels": None if labels is None else labels.tolist(),
-                    "levels": model.module.sigmas.tolist(), "steps": total, "every": every}
+                    "levels": model.module.sigmas.tolist(), "steps_per_level": model.module.config.steps_per_level,
+                    "steps": total, "every": every}
     last = None
     for item in steps:
         last = item
@@ -70,7 +73,7 @@ def _langevin_events(model: LoadedModel, seed: int, labels, every: int, steps: I
 
 @router.get("/{model_id}/langevin/stream", response_class=EventStreamResponse, status_code=200, responses=event_stream(
         ["start", "step", "done", "error"],
-        "`start` ({model, seed, labels, levels, steps, every}), a `step` ({step, level, sigma, images}) every `every` "
+        "`start` ({model, seed, labels, levels, steps_per_level, steps, every}), a `step` ({step, level, sigma, images}) every `every` "
         "Langevin steps and at the last, then `done` ({seed, images}); `error` ({detail}) at the deadline"))
 async def stream_langevin(model_id: str, run: RunnerDep, req: Annotated[NCSNStreamQuery, Query()]):
     """Server-Sent Events: n digits drawn by annealed Langevin dynamics from pure noise, level by level

@@ -3,14 +3,14 @@
     .venv/bin/genlab serve --port 8765 &
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
-Writes home, vae, diffusion, gan, flow, pixelcnn and score.png, one picture per section of each explorer, and
+Writes home, vae, diffusion, gan, flow, pixelcnn, score and vqvae.png, one picture per section of each explorer, and
 shortcuts.png, at 1280 x 800; the live lab (lab-*.png: a GAN collapsing and fixed (WGAN-GP; minibatch
 discrimination), each family on a toy, a VAE whose decoder is too strong, GAN and diffusion runs on MNIST); then each page in presentation mode at 1920 x 1080 (<page>-present.png).
 Not a test (pytest does not collect it). Uses the system Chromium.
 
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 docs/screenshots --only lab
 
-takes only the named groups (home, vae, gan, diffusion, flow, pixelcnn, score, lab, present; comma-separated);
+takes only the named groups (home, vae, gan, diffusion, flow, pixelcnn, score, vqvae, lab, present; comma-separated);
 `present` honours --only too (lab-present.png for `--only lab`).
 """
 
@@ -144,6 +144,72 @@ def score(page: Page, base: str) -> None:
     expect(page.locator("#field-canvas[data-key]")).to_be_attached(timeout=60_000)
     time.sleep(1)
     save(page.locator("#field").screenshot(), "score-ebm.png")
+    score_digits(page, base)
+
+
+def score_digits(page: Page, base: str) -> None:
+    """The digits sections of /score: a held-out 3's scores from the NCSN and the DDPM side by side
+    (score-digits.png), and annealed Langevin on digits half-way down the levels and at the end, also on the
+    projector (score-langevin-mid.png, score-langevin.png, score-langevin-present.png)."""
+    unpin = "document.querySelectorAll('.toolbar').forEach((t) => { t.style.position = 'static'; })"
+    page.goto(f"{base}/score?sec=digits&dclass=3&di=1&dlabel=1")
+    page.evaluate(unpin)
+    expect(page.locator("#digits[data-state=done]")).to_be_attached(timeout=120_000)
+    time.sleep(1)
+    save(page.locator("#digits").screenshot(), "score-digits.png")
+    for present in (False, True):
+        view = page.context.browser.new_page(viewport={"width": 1920, "height": 1080}) if present else page
+        view.goto(f"{base}/score?gn=8&gseed=7{'&present=1' if present else ''}")
+        view.evaluate(unpin)
+        time.sleep(3)  # the pictures above arrive first
+        # at the top of the screen (an element screenshot leaves what is below the screen blank)
+        view.evaluate("window.scrollTo(0, document.getElementById('digit-langevin').getBoundingClientRect().top + scrollY - 8)")
+        expect(view.locator("#digit-langevin[data-state=idle]")).to_be_attached(timeout=60_000)
+        view.keyboard.press("g")
+        for _ in range(1800):  # half-way down the levels: the digits coming out of the noise
+            total = int(view.locator("#dl-progress").get_attribute("aria-valuemax") or 1)
+            if int(view.locator("#digit-langevin").get_attribute("data-step") or 0) * 2 >= total:
+                break
+            time.sleep(0.1)
+        if not present:
+            save(view.locator("#digit-langevin").screenshot(), "score-langevin-mid.png")
+        expect(view.locator("#digit-langevin[data-state=done]")).to_be_attached(timeout=180_000)
+        time.sleep(0.5)
+        save(view.screenshot() if present else view.locator("#digit-langevin").screenshot(),
+             f"score-langevin{'-present' if present else ''}.png")
+        if present:
+            view.close()
+
+
+def vqvae(page: Page, base: str, model: str = "vqvae-mnist") -> None:
+    """The codebook with a code picked, a held-out digit's tokens and their surprise, the prior paused
+    mid-digit on its top-8 codes, and the sixteen samples."""
+    page.goto(f"{base}/vqvae?model={model}&seed=7&class=3&speed=20&code=0")
+    expect(page.locator("#codebook-grid .vq-code img[src^='data:image/png']").first).to_be_attached(timeout=60_000)
+    time.sleep(1)
+    save(page.screenshot(), "vqvae.png")
+    page.evaluate("document.querySelectorAll('.toolbar').forEach((t) => { t.style.position = 'static'; })")
+    save(page.locator("#codebook").screenshot(), "vqvae-codebook.png")
+    page.evaluate("document.getElementById('tokens').scrollIntoView()")
+    expect(page.locator("#token-grid[data-filled='49']")).to_be_attached(timeout=60_000)
+    time.sleep(1)
+    save(page.locator("#tokens").screenshot(), "vqvae-tokens.png")
+    page.locator("#codebook-grid .vq-code[aria-pressed=true]").click()  # let go of the code: ③ in colour
+    page.evaluate("document.activeElement?.blur()")  # Space below must pause the writing, not press the code again
+    page.evaluate("document.getElementById('writer').scrollIntoView()")
+    for _ in range(1800):  # pause mid-digit, where the alternatives are interesting
+        if int(page.locator("#writer-grid").get_attribute("data-filled") or 0) >= 24:
+            break
+        time.sleep(0.1)
+    page.keyboard.press(" ")
+    time.sleep(0.5)
+    save(page.locator("#writer").screenshot(), "vqvae-writer.png")
+    page.keyboard.press(" ")
+    expect(page.locator("#writer[data-state=done]")).to_be_attached(timeout=180_000)
+    page.evaluate("document.getElementById('samples').scrollIntoView()")
+    expect(page.locator("#samples-grid img")).to_have_count(16, timeout=60_000)
+    time.sleep(1)
+    save(page.locator("#samples").screenshot(), "vqvae-samples.png")
 
 
 def lab_run(page: Page, base: str, link: str, until: int, name: str | None = None, then=None) -> None:
@@ -209,6 +275,8 @@ PRESENT = {  # page: (link, what shows once it is drawn)
     "flow": ("/flow?seed=7", "#sample-grid[src^='data:image/png']"),
     "pixelcnn": ("/pixelcnn?seed=7&class=3", "#stream[data-state=done]"),  # the whole digit, at 100 pixels/s
     "score": ("/score?model=score-8gaussians&bg=error&arrows=both&sec=field", "#field-canvas[data-key]"),
+    "score-digits": ("/score?sec=digits&dclass=3&di=1&dlabel=1", "#digits[data-state=done]"),
+    "vqvae": ("/vqvae?model=vqvae-mnist&seed=7&class=3&speed=0&sec=writer", "#writer[data-state=done]"),
 }
 
 
@@ -235,7 +303,8 @@ def main(base: str, only: set[str] | None = None) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(30_000)
         if only:
-            groups = {"gan": gan, "diffusion": diffusion, "flow": flow, "pixelcnn": pixelcnn, "score": score, "lab": lab}
+            groups = {"gan": gan, "diffusion": diffusion, "flow": flow, "pixelcnn": pixelcnn, "score": score, "vqvae": vqvae,
+                      "lab": lab}
             for name in only & set(groups):
                 groups[name](page, base)
             if only - set(groups) - {"present"}:
@@ -265,6 +334,7 @@ def main(base: str, only: set[str] | None = None) -> None:
         flow(page, base)
         pixelcnn(page, base)
         score(page, base)
+        vqvae(page, base)
         lab(page, base)
         presentation(browser, base)
         browser.close()

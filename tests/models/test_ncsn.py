@@ -26,8 +26,8 @@ def gaussian_ncsn(**config) -> NCSN:
 
 
 def test_annealed_langevin_on_an_exact_score_draws_the_data_distribution():
-    model = gaussian_ncsn(levels=20, sigma_max=10.0, sigma_min=0.05, steps_per_level=20, step_size=2e-3)
-    x = model.sample(400, torch.Generator().manual_seed(0))["images"] * 2 - 1  # back to [-1, 1]
+    model = gaussian_ncsn(levels=12, sigma_max=10.0, sigma_min=0.05, steps_per_level=10, step_size=2e-3)
+    x = model.sample(100, torch.Generator().manual_seed(0))["images"] * 2 - 1  # back to [-1, 1]
     assert x.mean().item() == pytest.approx(0, abs=0.02)
     assert x.std().item() == pytest.approx(DATA_STD, rel=0.1)
 
@@ -78,3 +78,23 @@ def test_exact_score_network_and_exact_noise_predictor_agree_on_a_noisy_digit():
         assert torch.allclose(p.cosine, torch.ones(3), atol=1e-5)
         assert torch.allclose(p.ncsn, p.ddpm, rtol=0.1, atol=1e-3)
         assert torch.allclose(p.ncsn_denoised, p.ddpm_denoised, atol=0.05)
+
+
+def test_a_label_goes_only_to_a_conditional_model():
+    torch.manual_seed(0)
+    ncsn = NCSN(NCSNConfig(unet=TINY_UNET, levels=3)).eval()
+    ddpm = Diffusion(DiffusionConfig(unet={**TINY_UNET, "num_classes": 0}, timesteps=50)).eval()
+    heard = {}
+    ncsn_eps, ddpm_eps = ncsn._eps, ddpm.eps
+
+    def ncsn_listening(net, x, level, labels):
+        heard["ncsn"] = labels
+        return ncsn_eps(net, x, level, labels)
+
+    def ddpm_listening(x_t, t, labels, guidance=0.0):
+        heard["ddpm"] = labels
+        return ddpm_eps(x_t, t, labels, guidance)
+
+    ncsn._eps, ddpm.eps = ncsn_listening, ddpm_listening
+    score_pairs(ncsn, ddpm, torch.rand(1, 1, 28, 28), torch.tensor([4]), [1], torch.Generator().manual_seed(0))
+    assert heard["ncsn"].tolist() == [4] and heard["ddpm"] is None

@@ -30,7 +30,7 @@ def test_same_object_noises_one_digit_and_asks_both_models_at_matching_levels(cl
 
 
 @pytest.mark.parametrize(("body", "status"), [
-    ({"levels": 0}, 422), ({"levels": 11}, 422), ({"label": 10}, 422), ({"diffusion": "Bad Id"}, 422),
+    ({"levels": 0}, 422), ({"levels": 11}, 422), ({"levels": 7}, 422), ({"label": 10}, 422), ({"diffusion": "Bad Id"}, 422),
     ({"diffusion": "nope"}, 404), ({"diffusion": "tiny-ldm"}, 409), ({"diffusion": "tiny-vae"}, 409), ({"extra": 1}, 422),
 ])
 def test_same_object_checks_its_request(client, body, status):
@@ -41,7 +41,8 @@ def test_stream_moves_the_particles_level_by_level_and_ends_as_sample_does(clien
     events = read_stream(client, "?n=2&seed=3&label=4&every=4", STREAM)
     names = [name for name, _ in events]
     start = events[0][1]
-    assert start["steps"] == 6 * 2 + 1 and start["labels"] == [4, 4] and len(start["levels"]) == 6
+    assert start["steps"] == 6 * 2 + 1 and start["steps_per_level"] == 2
+    assert start["labels"] == [4, 4] and len(start["levels"]) == 6
     assert names == ["start"] + ["step"] * 4 + ["done"]  # steps 4, 8, 12 and the last (13)
     steps = [data for _, data in events[1:-1]]
     assert [s["step"] for s in steps] == [4, 8, 12, 13]

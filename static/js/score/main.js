@@ -1,6 +1,7 @@
 // Scores and energies on 2-D toys (/score): the shared state (model, noise level, background, arrows,
 // the Langevin settings), kept in the URL and restored on load; the model picker; keyboard shortcuts;
-// section navigation. One module per section: field.js (②), errorchart.js (③), particles.js (④).
+// section navigation. One module per section: field.js (②), errorchart.js (③), particles.js (④), and on
+// digits digits.js (⑤, the NCSN's score beside a DDPM's −ε/σ) and digits-stream.js (⑥, Langevin on digits).
 
 import { showError } from "../lib/api.js";
 import { MAX_SEED } from "../lib/controls.js";
@@ -8,12 +9,14 @@ import { installShortcuts } from "../lib/keys.js";
 import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
 import { createSectionNav, startWhenVisible } from "../lib/sections.js";
 import { getNumber, getString, setState } from "../lib/urlstate.js";
+import { createDigitLangevin } from "./digits-stream.js";
+import { createDigits, pickDigitModels } from "./digits.js";
 import { drawErrorChart } from "./errorchart.js";
 import { ARROWS, BACKGROUNDS, createField } from "./field.js";
 import { createParticles } from "./particles.js";
 
 const $ = (id) => document.getElementById(id);
-const SECTIONS = ["idea", "field", "errors", "particles"];
+const SECTIONS = ["idea", "field", "errors", "particles", "digits", "digit-langevin"];
 const DEFAULT_MODEL = "score-8gaussians";
 const KIND_NAMES = { ncsn: "NCSN (score network)", ebm: "EBM (energy)" };
 
@@ -26,6 +29,8 @@ const isEnergy = (model) => model.card.config.kind === "ebm";
 const started = new Set();
 let field = null;
 let particles = null;
+let digits = null; // ⑤
+let digitChains = null; // ⑥
 
 /** The URL: the model, level and seed always; the other settings when they differ from the defaults. */
 function writeUrl() {
@@ -173,13 +178,42 @@ function shortcuts(nav) {
     { keys: ["r"], label: "particles: run again with a new seed", run: () => { started.add("particles"); particles.run({ newSeed: true }); } },
     { keys: ["a"], label: "annealed / plain Langevin", run: () => { if (!isEnergy(ctx.model)) setChains({ annealed: !ctx.annealed }); } },
     { keys: ["d"], label: "final denoising step on / off", run: () => { if (!isEnergy(ctx.model)) setChains({ denoise: !ctx.denoise }); } },
+    { keys: [",", "."], label: "digits: previous / next held-out digit", run: (e) => digits?.step(e.key === "," ? -1 : 1) },
+    { keys: ["c"], label: "digits: the digit's class (any → 0 → … → 9)", run: () => digits?.nextClass() },
+    { keys: ["s"], label: "digits: new noise z", run: () => digits?.newNoise() },
+    { keys: ["-", "+"], match: (k) => ["-", "+", "="].includes(k), label: "digits: fewer / more noise levels",
+      run: (e) => digits?.moreLevels(e.key === "-" ? -1 : 1) },
+    { keys: ["l"], label: "digits: tell both models the class, on / off", run: () => digits?.toggleLabel() },
+    { keys: ["g"], label: "Langevin on digits: run", run: () => digitChains?.run() },
+    { keys: ["G"], label: "Langevin on digits: new seed and run", run: () => digitChains?.run({ newSeed: true }) },
+    { keys: ["x"], label: "Langevin on digits: stop", run: () => digitChains?.stop() },
     ...navShortcuts(nav, [
       [["1"], "idea", "the idea"],
       [["2"], "field", "the score field"],
       [["3"], "errors", "errors against σ"],
       [["4"], "particles", "Langevin particles"],
+      [["5"], "digits", "digits: s = −ε/σ"],
+      [["6"], "digit-langevin", "Langevin on digits"],
     ]),
   ]);
+}
+
+/** ⑤ and ⑥ need a score network on digits (and ⑤ a pixel diffusion model), not the 2-D models above. */
+function startDigits(models) {
+  const picked = pickDigitModels(models);
+  $("digits-missing").textContent = picked.missing.length ? `${picked.missing.join("; ")}.` : "";
+  $("digits-missing").hidden = !picked.missing.length;
+  if (picked.ncsn && picked.ddpm) {
+    digits = createDigits(picked);
+    startWhenVisible({ digits: () => digits.start() }, started, { margin: "300px 0px" });
+  } else {
+    $("digits").querySelectorAll("button, input, select").forEach((c) => { c.disabled = true; });
+  }
+  if (picked.ncsn) digitChains = createDigitLangevin(picked.ncsn);
+  else {
+    $("digit-langevin").querySelectorAll("button, input, select").forEach((c) => { c.disabled = true; });
+    $("dl-status").textContent = "No score network on digits is loaded (capability image_score): nothing to run.";
+  }
 }
 
 async function main() {
@@ -188,6 +222,7 @@ async function main() {
   nav.wire();
   const listing = await loadModels();
   if (!listing) return;
+  startDigits(listing.models);
   ctx.models = listing.models.filter((m) => m.family === "score2d" && m.card?.config?.sigmas?.length);
   if (!ctx.models.length) {
     showError(null, "No score or energy model is loaded on this server (GET /api/models lists none with family "

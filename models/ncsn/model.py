@@ -115,5 +115,9 @@ class NCSN(nn.Module):
         guidance), one otherwise."""
         if operation != "sample":
             return 1
-        passes = self.config.levels * self.config.steps_per_level + 1
-        return passes * (2 if self.num_classes and self.config.sample_guidance else 1)
+        return self.langevin_steps_taken * (2 if self.num_classes and self.config.sample_guidance else 1)
+
+    @property
+    def langevin_steps_taken(self) -> int:
+        """Langevin steps of one sample, the final denoising step included."""
+        return self.config.levels * self.config.steps_per_level + 1

@@ -22,7 +22,8 @@ def largest_distance(images: torch.Tensor, n: int = 3000) -> float:
 def train_ncsn(args) -> None:
     torch.manual_seed(args.seed)
     config = NCSNConfig(unet=asdict(UNetConfig(num_classes=10 if args.conditional else 0)),
-                        sigma_max=largest_distance(load_digits("train").images), levels=args.levels)
+                        sigma_max=largest_distance(load_digits("train").images), levels=args.levels,
+                        sample_guidance=args.sample_guidance if args.conditional else 0.0)
     model = NCSN(config)
     start_from(args, model)
     result = fit(model, fit_config(args), Path(args.runs) / f"{args.id}.state.safetensors")
@@ -31,5 +32,6 @@ def train_ncsn(args) -> None:
                    f"{config.levels} geometric noise levels sigma = {config.sigma_max:g} .. {config.sigma_min:g}, trained by "
                    f"denoising score matching, EMA {config.ema_decay}; sampled by annealed Langevin dynamics, "
                    f"{config.steps_per_level} steps per level at epsilon = {config.step_size:g}, then one denoising step"
-                   + (", class-conditional" if args.conditional else ""))
+                   + (f", class-conditional; samples with classifier-free guidance w = {config.sample_guidance:g} unless told"
+                      if args.conditional else ""))
     save_trained(args, model, make_card(args, "ncsn", asdict(config), result, description), result)

@@ -58,7 +58,7 @@ async def same_object(model_id: str, req: SameObjectRequest, run: RunnerDep):
 
 def _langevin_events(model: LoadedModel, seed: int, labels, every: int, steps: Iterator) -> Iterator[tuple[str, dict]]:
     """`start`, a `step` for every every-th Langevin step and the last, then `done` with the samples."""
-    total = model.module.network_evaluations("sample")
+    total = model.module.langevin_steps_taken
     yield "start", {"model": model.id, "seed": seed, "labels": None if labels is None else labels.tolist(),
                     "levels": model.module.sigmas.tolist(), "steps_per_level": model.module.config.steps_per_level,
                     "steps": total, "every": every}

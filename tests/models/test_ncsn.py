@@ -51,7 +51,7 @@ def test_sampling_is_fixed_by_the_seed_and_priced_per_langevin_step():
     assert torch.equal(a["images"], b["images"]) and torch.equal(a["labels"], b["labels"])
     assert model.network_evaluations("sample") == 3 * 2 + 1 == len(list(model.langevin_steps(1, torch.Generator())))
     guided = NCSN(NCSNConfig(unet=TINY_UNET, levels=3, steps_per_level=2, sample_guidance=1.0))
-    assert guided.network_evaluations("sample") == 2 * (3 * 2 + 1)
+    assert guided.network_evaluations("sample") == 2 * (3 * 2 + 1) and guided.langevin_steps_taken == 3 * 2 + 1
 
 
 def test_levels_are_spread_over_the_ladder_noisiest_first():

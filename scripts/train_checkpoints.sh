@@ -117,8 +117,11 @@ for id in flow-mnist pixelcnn-mnist; do $G evaluate "$id" --n 1000 --write; done
 LD=(latent-diffusion --id latent-ddpm-mnist --title "Latent DDPM (4x7x7 latent)" --ae-epochs 15 --conditional --sample-guidance 1.0)
 $G train "${LD[@]}" --epochs 40
 $G train "${LD[@]}" --epochs 100
-# Discrete latents: the VQ-VAE (20 epochs), then the Transformer prior over its tokens (30).
-$G train vqvae --id vqvae-mnist --title "VQ-VAE + Transformer prior (7x7 tokens)" --epochs 30 --ae-epochs 20 --conditional --grad-clip 1.0 --lr 0.0005
+# Discrete latents: the VQ-VAE (20 epochs), then the Transformer prior over its tokens, planned for 30 epochs and
+# continued by the same command re-planned to 50.
+VQ=(vqvae --id vqvae-mnist --title "VQ-VAE + Transformer prior (7x7 tokens)" --ae-epochs 20 --conditional --grad-clip 1.0 --lr 0.0005)
+$G train "${VQ[@]}" --epochs 30
+$G train "${VQ[@]}" --epochs 50
 for id in latent-ddpm-mnist vqvae-mnist; do $G evaluate "$id" --n 1000 --write; done
 
 # Scores and energies of the 2-D toys: about half a minute each on one thread; their cards are measured as they are written.

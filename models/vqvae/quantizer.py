@@ -70,6 +70,10 @@ class VectorQuantizer(nn.Module):
 
 def perplexity(tokens: torch.Tensor, codes: int) -> float:
     """exp(entropy) of the code histogram: how many codes are in effective use (codes if all equally)."""
-    p = torch.bincount(tokens.flatten(), minlength=codes).float()
-    p = p / p.sum()
+    return usage_perplexity(torch.bincount(tokens.flatten(), minlength=codes))
+
+
+def usage_perplexity(counts: torch.Tensor) -> float:
+    """The same from the counts per code."""
+    p = counts.double() / counts.sum()
     return float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum()))

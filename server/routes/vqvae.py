@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from models.data import load_digits
 from models.registry import LoadedModel
+from models.vqvae.quantizer import usage_perplexity
 from server.images import image_urls, to_data_url, to_png
 from server.openapi import MODEL_WORK, event_stream
 from server.params import RunnerDep, draw_label, label_tensor, resolve_seed, to_list
@@ -30,11 +31,9 @@ async def get_codebook(model_id: str, run: RunnerDep):
 
     def work():
         usage = model.module.code_usage(heldout)
-        p = usage.double() / usage.sum()
-        perplexity = math.exp(-float((p[p > 0] * p[p > 0].log()).sum()))
         return {"model": model.id, "codes": model.module.codes, "images": image_urls(model.module.codebook_images()),
                 "usage": usage.tolist(), "dead": (usage == 0).nonzero()[:, 0].tolist(),
-                "perplexity": round(perplexity, 2), "images_counted": len(heldout)}
+                "perplexity": round(usage_perplexity(usage), 2), "images_counted": len(heldout)}
 
     return await run(run.price(model, "codebook", model.module.codes + len(heldout)), work)
 

@@ -4,13 +4,16 @@ The score of the noised data at level sigma, in the variance-exploding coordinat
 with sigma = sqrt((1 - alpha_bar) / alpha_bar), is grad log p_sigma(x~) = -eps_theta(x, t) / sigma: the
 noise-conditional score network of Song & Ermon and the DDPM's eps are the same object, up to that scale.
 At each level, from the noisiest down, `steps_per_level` Langevin steps
-    x~ <- x~ + (a / 2) score + sqrt(a) z,   a = step_size * sigma^2 / sigma_L^2,
+    x~ <- x~ + (a / 2) score + sqrt(a) z,   a = step_size * sigma^2 / sigma_0^2,
 then one last denoising step x~ <- x~ + sigma_L^2 score (Tweedie's formula, as Jolicoeur-Martineau et al.
 2021 add): without it the samples keep the last level's noise. The levels run from sigma_1 = sigma_max down
 to sigma_L = sigma_min, spaced geometrically, each at the DDPM step whose noise level is nearest; by default
 the model's whole range (sigma 158 to 0.01 for ddpm-mnist). A sigma_max well below the data's scale starts
 the chains in noise the score never saw at that level (Song & Ermon's first rule: sigma_1 should be as large
 as the largest distance between data points); a large sigma_min leaves noise the final step must remove.
+sigma_0 in the step size is the model's least noise, not the chosen sigma_min: Song & Ermon's rule scales
+epsilon by the last level because theirs is always tiny; with the chosen one, a sigma_min of 0.2 would shrink
+every step 400-fold (a = 1e-4 at sigma 0.2) and the chains would not move.
 
 Measured on ddpm-mnist (40 samples, w = 0.5, 1 thread): 50 levels x 2 steps at step_size 1e-4 draw clean
 digits, 90% of the asked class; step_size 3e-5 is too small to bridge the levels (the noise stays, the
@@ -23,7 +26,7 @@ import torch
 from models.diffusion.continuous import noise_level
 from models.diffusion.timesteps import StridedTimesteps
 
-STEP_SIZE = 1e-4  # epsilon of Song & Ermon's step-size rule: at the last level a = epsilon
+STEP_SIZE = 1e-4  # epsilon of Song & Ermon's step-size rule: at the model's least noise a = epsilon
 STEPS_PER_LEVEL = 2
 
 
@@ -35,6 +38,7 @@ class AnnealedLangevinSampler(StridedTimesteps):
         super().__init__(alpha_bar)
         self.step_size, self.steps_per_level, self.final_denoise = step_size, steps_per_level, final_denoise
         self.first, self.last = level_range(alpha_bar, sigma_max, sigma_min)
+        self.sigma_0 = noise_range(alpha_bar)[0]
 
     def set_timesteps(self, n: int) -> None:
         """n levels spaced geometrically in sigma, from sigma_max to sigma_min (the DDPM steps nearest to them);
@@ -55,8 +59,8 @@ class AnnealedLangevinSampler(StridedTimesteps):
         """Langevin at level t on x_t (in the DDPM's scale at t); returns the state in the scale of the next
         level, or, after the last level, the denoised image; and the current guess of x_0."""
         ab, ab_next = self.alpha_bar[t], self.alpha_bar_prev(t)
-        sigma, sigma_last = noise_level(ab), noise_level(self.alpha_bar[self.timesteps[-1]])
-        a = self.step_size * sigma**2 / sigma_last**2
+        sigma = noise_level(ab)
+        a = self.step_size * sigma**2 / self.sigma_0**2
         x = x_t / ab.sqrt()  # x~: the same variable at every level
         for _ in range(self.steps_per_level):
             eps = eps_at(x * ab.sqrt(), t)

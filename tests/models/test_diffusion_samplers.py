@@ -8,7 +8,7 @@ import torch
 
 from models.diffusion.continuous import likelihood_timesteps, noise_level, ode_log_likelihood, score
 from models.diffusion.ddim import DDIMSampler
-from models.diffusion.langevin import AnnealedLangevinSampler
+from models.diffusion.langevin import AnnealedLangevinSampler, noise_range
 from models.diffusion.sampling import ddim_invert, denoise, inpaint, make_sampler, ode_encode, sampler_evaluations
 from models.diffusion.schedules import SCHEDULES, alpha_bars, snr
 
@@ -253,18 +253,31 @@ def test_langevin_refuses_a_noise_range_the_model_does_not_have(settings, steps,
 def test_the_final_denoising_step_removes_the_last_levels_noise():
     """At sigma_min = 0.5 the last level's samples are the data blurred by that noise (std sqrt(s^2 + sigma^2)
     = 0.51 across the modes' line); Tweedie's step x + sigma^2 score takes them to E[x_0 | x], std ~ s^2 / 0.51.
-    Step size 0.05: each step a fifth of the last level's variance, as in the mixture test above."""
+    Steps of 0.05 at the last level: a fifth of its variance, as in the mixture test above."""
     mixture = GaussianMixture2D([0.5, 0.5], [[-0.6, 0.0], [0.6, 0.0]], 0.1, AB)
     spread = {}
     for final in (False, True):
         g = torch.Generator().manual_seed(0)
-        sampler = make_sampler("langevin", AB, 30, langevin={"step_size": 0.05, "steps_per_level": 20,
+        step_size = 0.05 * (noise_range(AB)[0] / 0.5) ** 2  # epsilon is set at the model's least noise
+        sampler = make_sampler("langevin", AB, 30, langevin={"step_size": step_size, "steps_per_level": 20,
                                                               "sigma_min": 0.5, "final_denoise": final})
         *_, last = denoise(mixture, sampler, torch.randn(4000, 2, generator=g), None, 0.0, g)
         spread[final] = last.x_t[:, 1].std().item()
     assert 0.4 < spread[False] < 0.62 and spread[True] < 0.1
     assert sampler_evaluations("langevin", 30, False, 20, final_denoise=False) == 600
     assert sampler_evaluations("langevin", 30, False, 20, final_denoise=True) == 601
+
+
+def test_a_raised_sigma_min_keeps_the_chains_moving():
+    """The step size scales with the model's least noise, not the chosen sigma_min: at sigma_min = 0.2 the last
+    level's two steps move a chain by about sqrt(2 a), a = 1e-4 (0.2 / sigma_0)^2, not by the 0.014 of a = 1e-4."""
+    mixture = GaussianMixture2D([0.5, 0.5], [[-0.6, 0.0], [0.6, 0.0]], 0.1, AB)
+    sampler = make_sampler("langevin", AB, 2, langevin={"sigma_min": 0.2, "sigma_max": 0.3, "final_denoise": False})
+    g = torch.Generator().manual_seed(0)
+    start = torch.zeros(2000, 2)
+    *_, last = denoise(mixture, sampler, start, None, 0.0, g)
+    expected = (2 * 1e-4 * (0.2 / noise_range(AB)[0]) ** 2) ** 0.5
+    assert last.x_t.std().item() > expected / 2 > 0.014 * 5
 
 
 @pytest.mark.parametrize("name", ["ddpm", "ddim"])

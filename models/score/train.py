@@ -16,10 +16,9 @@ from dataclasses import asdict, dataclass
 import torch
 
 from models.data import TOY_DISTRIBUTIONS
+from models.score.field import BOX  # negatives restart uniformly in [-BOX, BOX]^2, which holds every toy
 from models.score.langevin import annealed_langevin, geometric_levels
 from models.score.network import Score2D, ScoreConfig
-
-BOX = 3.0  # negatives restart uniformly in [-BOX, BOX]^2, which holds every toy
 
 
 @dataclass(frozen=True)

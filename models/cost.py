@@ -33,6 +33,18 @@ def _fastest_cpu_seconds(run: Callable[[], None], repeats: int) -> float:
     return min(times)
 
 
+def one_core_seconds(run: Callable[[], None], repeats: int) -> float:
+    """The least CPU time of `repeats` runs of `run` with torch on this thread alone (see
+    measure_evaluation_cost for why CPU time on one core, not wall time)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            return _fastest_cpu_seconds(run, repeats)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def measure_evaluation_cost(probe: Callable[[int], None], batch: int = 16, repeats: int = 5) -> EvaluationCost:
     """Fit overhead + per-image time from `probe(n)` (one network evaluation on n images).
 
@@ -41,14 +53,8 @@ def measure_evaluation_cost(probe: Callable[[int], None], batch: int = 16, repea
     CPU time of a lone thread, so a server started beside a test suite or a training run prices
     requests as it would on a quiet machine. One core's time is also what a request gets when every
     slot is busy, so the budget errs on the side of refusing."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.inference_mode():
-            one = _fastest_cpu_seconds(lambda: probe(1), repeats)
-            many = _fastest_cpu_seconds(lambda: probe(batch), repeats)
-    finally:
-        torch.set_num_threads(threads)
+    one = one_core_seconds(lambda: probe(1), repeats)
+    many = one_core_seconds(lambda: probe(batch), repeats)
     # noise can make batch 16 look no dearer than batch 1: never price an image below a quarter
     # of its batch-16 average
     per_image = max((many - one) / (batch - 1), many / batch / 4)

@@ -15,15 +15,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from models.checkpoint import card_path, code_version, read_card, write_card
+from models.bench import machine
+from models.checkpoint import card_path, code_version, read_card, weights_path, write_card
 from models.data import NUM_CLASSES, load_digits
 from models.diffusion.langevin import STEPS_PER_LEVEL
 from models.diffusion.sampling import SAMPLERS, sampler_evaluations
 from models.evaluation.interval import frechet_interval
 from models.evaluation.manifold import precision_recall
-from models.evaluation.memorization import nearest_training
+from models.evaluation.memorization import FEATURES_FILE, nearest_training, shipped_digits
+from models.evaluation.table import draw_samples, evaluate_models, is_digit_model, write_table
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
-from models.registry import FAMILIES, LoadedModel, load_model
+from models.registry import FAMILIES, LoadedModel, load_all, load_model
 from models.score.measures import SAMPLES as SCORE2D_SAMPLES
 from models.score.train import measure as measure_score2d
 
@@ -58,12 +60,7 @@ def sample_metrics(model: LoadedModel, classifier: DigitClassifier, train_feats,
     """FD against the train split and class entropy of n samples; conditional accuracy when it applies; with
     the real features (`real`), the comparison measures too. `sampler` (steps, guidance) passes through to
     iterative samplers."""
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.arange(n) % NUM_CLASSES if "conditional" in model.capabilities else None
-    images = torch.cat([
-        model.module.sample(min(250, n - i), g, labels=None if labels is None else labels[i:i + 250], **sampler)["images"]
-        for i in range(0, n, 250)
-    ])
+    images, labels = draw_samples(model, n, seed, **sampler)
     feats, preds = classify(classifier, images)
     out = {"frechet_distance": frechet_distance(feats, train_feats), "class_entropy": class_entropy(preds),
            "class_histogram": torch.bincount(preds, minlength=NUM_CLASSES).tolist(), "samples": len(images)}
@@ -270,3 +267,24 @@ def evaluate_checkpoint(checkpoints: str | Path, model_id: str, n: int = 1000, s
         card["metrics"] = metrics
         log.info("%s's figures written into %s", model_id, write_card(directory, card))
     return metrics
+
+
+def evaluate_table(checkpoints: str | Path, n: int = 1000, seed: int = 0, write: bool = False,
+                   progress=lambda *_: None) -> dict:
+    """`genlab evaluate --all`: the comparison table (models/evaluation/table.py) of every digit model in the
+    directory; a checkpoint that fails to load is reported in `failed`, never fatal. With `write`, stored as
+    the directory's evaluation table, which the pages and GET /api/evaluation read (for the shipped models, a
+    tracked file), with the classifier's features of the shipped digits (memorization.FEATURES_FILE, which
+    POST /api/data/nearest reads): cards are left as they are."""
+    directory = Path(checkpoints)
+    _card(directory, CLASSIFIER_ID)
+    loaded, failed = load_all(directory)
+    models = [m for m in loaded.values() if is_digit_model(m)]
+    features, weights = directory / FEATURES_FILE, weights_path(directory, CLASSIFIER_ID)
+    digits = shipped_digits(loaded[CLASSIFIER_ID].module, features, weights)
+    table = evaluate_models(models, digits, n, seed, machine(), progress)
+    table["failed"] = failed
+    if write:
+        log.info("the comparison table written into %s", write_table(directory, table))
+        log.info("the shipped digits' features written into %s", digits.save_features(features, weights))
+    return table

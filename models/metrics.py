@@ -78,6 +78,12 @@ def accuracy(predictions: torch.Tensor, labels: torch.Tensor) -> float:
     return float((predictions == labels).double().mean())
 
 
+def significant(x: float, digits: int = 4) -> float:
+    """x rounded to significant digits, not decimals: distances and FDs span 1e-5 (a tiny test classifier's
+    features) to 1,000, and a fixed number of decimals would zero the small ones."""
+    return float(f"{x:.{digits}g}")
+
+
 def bits_per_dim(nats: torch.Tensor | float, dims: int = 784) -> torch.Tensor | float:
     """Negative log-likelihood in nats per image -> bits per pixel."""
     return nats / (dims * math.log(2))

@@ -52,7 +52,7 @@ def _latent_diffusion_capabilities(config: dict) -> set[str]:
 
 
 def _gan_capabilities(config: dict) -> set[str]:
-    caps = {"sample", "decode", "discriminate", "film"}
+    caps = {"sample", "decode", "discriminate", "film", "project"}
     if config.get("num_classes", 0):
         caps.add("conditional")
     return caps

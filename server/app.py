@@ -21,6 +21,7 @@ from server.routes import (
     data,
     diffusion,
     docs,
+    evaluation,
     flow,
     gan,
     health,
@@ -29,8 +30,10 @@ from server.routes import (
     likelihood,
     models,
     ncsn,
+    nearest,
     pages,
     pixelcnn,
+    quiz,
     sample,
     score,
     vqvae,
@@ -67,8 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lab = lab_manager
     app.state.templates = Jinja2Templates(directory=REPO_ROOT / "templates")
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "static"), name="static")
-    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, score, ncsn, vqvae, lab, data, pages,
-                   docs):
+    for module in (health, models, sample, latent, likelihood, diffusion, gan, flow, pixelcnn, score, ncsn, vqvae, lab, data, nearest,
+                   quiz, evaluation, pages, docs):
         app.include_router(module.router)
     _add_error_handlers(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

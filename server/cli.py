@@ -22,10 +22,15 @@ HELP = {
               ["genlab train vae --id my-vae --latent-dim 16 --beta 1 --epochs 40",
                "genlab train gan --id my-gan --loss wgan-gp --epochs 25 --film-every 2"]),
     "evaluate": (("Measure a checkpoint with genlab's metrics (Frechet distance against the floor, class entropy, "
-                  "accuracies, held-out bounds) and print them; --write stores them in the model's card."),
+                  "accuracies, held-out bounds) and print them; --write stores them in the model's card. --all: the "
+                  "comparison table of every digit model, every axis its own column (FD with its floor and interval, "
+                  "precision, recall, class coverage, likelihood, cost, near-copies, controls); --write stores it where "
+                  "the /compare page and GET /api/evaluation read it (checkpoints/evaluation/table.json)."),
                  ["genlab evaluate vae-mnist                    # print the figures, change nothing",
                   "genlab evaluate vae-mnist --n 1000 --write   # update checkpoints/vae-mnist.json",
-                  "genlab evaluate my-vae --checkpoints ./my-checkpoints"]),
+                  "genlab evaluate my-vae --checkpoints ./my-checkpoints",
+                  "genlab evaluate --all --out table.json      # every model: print the table, save a copy",
+                  "genlab evaluate --all --write               # ship it (about 40 min on 2 CPU cores)"]),
     "fit-prior": (("Fit a trained VAE's sampling prior: a Gaussian mixture over where its encoder puts the training "
                    "digits (ex-post density estimation), so samples avoid the holes of N(0, I). Writes the checkpoint "
                    "and card; then run genlab evaluate ID --write."),
@@ -88,6 +93,10 @@ def _evaluate(args) -> None:
     from server.config import Settings
 
     directory = Path(args.checkpoints) if args.checkpoints else Settings().checkpoint_dir
+    if args.all == bool(args.model_id):
+        _fail("genlab evaluate: error: name one MODEL_ID, or --all", status=2)
+    if args.all:
+        return _evaluate_all(args, directory)
     try:
         if args.sampler_costs:
             metrics = evaluate_sampler_costs(directory, args.model_id, seed=args.seed, write=args.write)
@@ -103,9 +112,42 @@ def _evaluate(args) -> None:
         print(f"(not written: add --write to store these figures in {directory / args.model_id}.json)", file=sys.stderr)
 
 
+def _progress(done: int, total: int, model_id: str, seconds: float) -> None:
+    bar = "#" * done + "-" * (total - done)
+    print(f"[{bar}] {done}/{total} {model_id} ({seconds:.0f} s)", file=sys.stderr, flush=True)
+
+
+def _evaluate_all(args, directory: Path) -> None:
+    from models.checkpoint import CheckpointError
+    from models.evaluate import UnknownModel, evaluate_table
+    from models.evaluation.table import CSV_KEYS
+
+    try:
+        table = evaluate_table(directory, n=args.n, seed=args.seed, write=args.write, progress=_progress)
+    except UnknownModel as exc:
+        _fail(f"genlab evaluate: error: {exc}", status=2)
+    except CheckpointError as exc:
+        _fail(f"genlab evaluate: error: {exc}")
+    if args.out:
+        args.out.write_text(json.dumps(table, indent=1) + "\n")
+    keys = [k for k in CSV_KEYS if k not in ("family", "title", "controls", "fd_interval_90")]
+    cells = [keys] + [["-" if row[k] is None else str(row[k]) for k in keys] for row in table["models"]]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(keys))]
+    for line in cells:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    for failure in table["failed"]:
+        print(f"not evaluated: {failure['id']}: {failure['error']}", file=sys.stderr)
+    if not args.write:
+        print(f"(not written: add --write to store the table in {directory / 'evaluation' / 'table.json'})", file=sys.stderr)
+
+
 def _add_evaluate_parser(sub) -> None:
-    evaluate = sub.add_parser("evaluate", help="measure a checkpoint with genlab's metrics (--write: into its card)")
-    evaluate.add_argument("model_id")
+    evaluate = sub.add_parser("evaluate", help="measure a checkpoint with genlab's metrics (--write: into its card); "
+                                              "--all: the comparison table of every model")
+    evaluate.add_argument("model_id", nargs="?", help="the model to measure (or --all)")
+    evaluate.add_argument("--all", action="store_true",
+                          help="every digit model in the directory: the comparison table (--write: the shipped one)")
+    evaluate.add_argument("--out", type=Path, default=None, help="--all: also save the table as JSON here")
     evaluate.add_argument("--n", type=int, default=1000, help="samples to draw (>= 1000 for card figures)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--checkpoints", default=None, type=Path,

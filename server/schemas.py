@@ -3,7 +3,9 @@ and strict types: `true` is no number and "3" no integer in a JSON body."""
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from models.gan.inversion import PROJECT_RESTARTS, PROJECT_STEPS
 
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="same seed, same pixels")]
 Label = Annotated[int, Field(ge=0, le=9, description="digit class for conditional models")]
@@ -101,6 +103,22 @@ class LogProbRequest(ImageRequest):
     exact: bool = Field(False, description="the exact likelihood where the model's own is a bound: a diffusion model's "
                                            "by its probability-flow ODE (capability exact_log_prob); moot for models "
                                            "whose likelihood is exact already")
+
+
+PROJECTION_SEED = 0  # /project's default seed, and the one /interpolate projects a GAN's image ends with
+
+
+class ProjectRequest(Strict):
+    """An image to place in a GAN's latent space by optimisation (models/gan/inversion.py)."""
+
+    image: ImageInput
+    label: Label | None = None
+    seed: Seed = Field(PROJECTION_SEED, description="draws every restart's starting z; 0, the default, is also what /interpolate "
+                                      "uses to project an image end")
+    steps: int = Field(PROJECT_STEPS, ge=50, le=500, description="Adam steps on z, each a forward and a backward "
+                                                                "pass of G per restart")
+    restarts: int = Field(PROJECT_RESTARTS, ge=1, le=8, description="starts z ~ N(0, I) optimised side by side; the "
+                                                                    "one that ends nearest the image is kept")
 
 
 class DecodeRequest(Strict):
@@ -307,3 +325,54 @@ class LangevinQuery(LangevinRequest):
     """The same fields as query parameters (for the event stream), where every value arrives as text."""
 
     model_config = ConfigDict(extra="forbid", strict=False)
+
+
+# --- the nearest training digit of any image (models/evaluation/memorization.py) --------------------------
+
+
+class NearestRequest(Strict):
+    image: ImageInput = Field(description="the digit asked about: 784 pixels, or a data URL (a 28 x 28 one is taken "
+                                          "pixel for pixel, any other size MNIST-formatted as on every route)")
+    k: int = Field(3, ge=1, le=8, description="nearest training digits listed, in pixels and in features")
+
+
+# --- real or fake? the quiz (models/evaluation/quiz.py) -------------------------------------------------
+
+QUIZ_SIZES = (9, 16, 25)  # square grids: 3 x 3, 4 x 4, 5 x 5
+
+
+def _quiz_size(n: int) -> int:
+    """Square grids only: the page lays a round out as side x side cells."""
+    if n not in QUIZ_SIZES:
+        raise ValueError(f"a round has {', '.join(map(str, QUIZ_SIZES[:-1]))} or {QUIZ_SIZES[-1]} cells (a square "
+                         f"grid), not {n}")
+    return n
+
+
+QuizSize = Annotated[int, Field(ge=QUIZ_SIZES[0], le=QUIZ_SIZES[-1], json_schema_extra={"enum": list(QUIZ_SIZES)},
+                                description="cells in the round: 9, 16 or 25"), AfterValidator(_quiz_size)]
+
+
+class QuizQuery(Strict):
+    """A round's query parameters, where every value arrives as text."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    seed: Seed | None = Field(None, description="fixes the layout and the samples: the same seed, the same round")
+    n: QuizSize = 16
+
+
+class QuizAnswers(Strict):
+    seed: Seed = Field(description="the round's seed, as echoed by GET /api/quiz/{model_id}")
+    n: QuizSize = 16
+    picks: Annotated[list[Annotated[int, Field(ge=0, lt=QUIZ_SIZES[-1])]], Field(max_length=QUIZ_SIZES[-1])] = Field(
+        default_factory=list, json_schema_extra={"uniqueItems": True},
+        description="the cells called fake: distinct indices 0..n-1, row by row")
+
+    @model_validator(mode="after")
+    def picks_are_cells(self):
+        if len(set(self.picks)) != len(self.picks):
+            raise ValueError("picks repeat a cell: give each cell called fake once")
+        if any(p >= self.n for p in self.picks):
+            raise ValueError(f"picks must be cells 0..{self.n - 1} of a round of {self.n}")
+        return self

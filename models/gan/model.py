@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.ema import frozen_copy, update_ema
+from models.gan.inversion import PROJECT_RESTARTS, PROJECT_STEPS, Projection, project, projection_evaluations
 from models.gan.networks import LOSSES, Discriminator, GANConfig, Generator
 
 _EMA_KEYS = ("generator_ema.", "ema_steps")
@@ -73,6 +74,16 @@ class GAN(nn.Module):
         if self.num_classes and labels is None:
             labels = torch.randint(0, self.num_classes, (n,), generator=generator, device=generator.device)
         return {"images": self.sampling_generator(z, labels), "latents": z, "labels": labels}
+
+    def project(self, x: torch.Tensor, labels: torch.Tensor | None, generator: torch.Generator,
+                steps: int = PROJECT_STEPS, restarts: int = PROJECT_RESTARTS) -> Projection:
+        """The z whose G(z) is nearest each image, found by optimisation (G has no inverse; inversion.py)."""
+        return project(self, x, labels, generator, steps, restarts)
+
+    def network_evaluations(self, operation: str) -> int:
+        """G passes per image, so a request is priced before it runs: a projection at the default steps and
+        restarts runs G forwards and backwards at every step of every start; anything else is one pass."""
+        return projection_evaluations() if operation == "project" else 1
 
     def discriminate(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict:
         """D's verdict per image: the raw score, and p(real) = sigmoid(logit) unless D is a WGAN critic,

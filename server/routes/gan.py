@@ -1,12 +1,14 @@
-"""GAN views: what the discriminator thinks of an image, and the training film strip."""
+"""GAN views: what the discriminator thinks of an image, an image's place in G's latent space, and the
+training film strip."""
 
 from fastapi import APIRouter, HTTPException
 
 from models.checkpoint import CheckpointError, film_path, read_film
+from models.gan.inversion import projection_evaluations
 from server.images import make_grid, to_data_url, to_png
 from server.openapi import MODEL_WORK, UNKNOWN_MODEL, error_response
-from server.params import RunnerDep, StoreDep
-from server.schemas import ImageRequest
+from server.params import RunnerDep, StoreDep, to_list
+from server.schemas import ImageRequest, ProjectRequest
 
 router = APIRouter(prefix="/api/models", tags=["gan"])
 FILM_UNREADABLE = error_response("the film file is corrupt or truncated (the message says why)")
@@ -25,6 +27,22 @@ async def discriminate_image(model_id: str, req: ImageRequest, run: RunnerDep):
                 "input": to_data_url(to_png(x[0]))}
 
     return await run(run.price(model, "discriminate", 1), work)
+
+
+@router.post("/{model_id}/project", responses=MODEL_WORK)
+async def project_image(model_id: str, req: ProjectRequest, run: RunnerDep):
+    """Image -> the z whose G(z) is nearest it, by Adam on z from several seeded starts (a GAN has no encoder),
+    with G(z), its per-pixel squared distance to the image and that distance along the way."""
+    model, labels, x = await run.image_inputs(model_id, req, "project")
+
+    def work():
+        out = model.module.project(x, labels, run.store.generator(req.seed), req.steps, req.restarts)
+        curve = [{"step": step, "distance": d} for step, d in zip(out.curve_steps, to_list(out.loss_curve[0], 5))]
+        return {"model": model.id, "seed": req.seed, "latent": to_list(out.latents[0]),
+                "image": to_data_url(to_png(out.images[0])), "input": to_data_url(to_png(x[0])),
+                "distance": float(out.distance[0]), "loss_curve": curve, "steps": req.steps, "restarts": req.restarts}
+
+    return await run(run.price(model, "project", 1, projection_evaluations(req.steps, req.restarts)), work)
 
 
 @router.get("/{model_id}/film", responses={**UNKNOWN_MODEL, 409: MODEL_WORK[409], 503: FILM_UNREADABLE})

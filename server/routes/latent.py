@@ -18,28 +18,41 @@ from server.params import (
     resolve_seed,
     to_list,
 )
-from server.schemas import DecodeRequest, Endpoint, ImageRequest, InterpolateRequest, LatentMapRequest, TraverseRequest
+from server.schemas import (
+    PROJECTION_SEED,
+    DecodeRequest,
+    Endpoint,
+    ImageRequest,
+    InterpolateRequest,
+    LatentMapRequest,
+    TraverseRequest,
+)
 
 router = APIRouter(prefix="/api/models", tags=["latent"], responses=MODEL_WORK)
 
 
 async def _endpoint_input(run: Runner, model: LoadedModel, end: Endpoint) -> torch.Tensor | None:
-    """An image end, decoded (it needs an encoder: a GAN has none, 409); seed and latent ends need nothing."""
+    """An image end, decoded (it needs an encoder, or for a GAN, which has none, a projection: else 409); seed
+    and latent ends need nothing."""
     if end.image is None:
         if end.latent is not None:
             check_latents(model, [end.latent])
         return None
-    run.store.require(model.id, "encode")
+    if "project" not in model.capabilities:
+        run.store.require(model.id, "encode")
     return await run.image(end.image)
 
 
 def _endpoint_latent(run: Runner, model: LoadedModel, end: Endpoint, image: torch.Tensor | None, labels) -> torch.Tensor:
-    """A prior draw (seed), a given latent, or the posterior mean of an image, as (D,)."""
+    """A prior draw (seed), a given latent, or an image's: its posterior mean, or without an encoder its projection
+    (seeded as /project's default, so both routes place an image at the same z), as (D,)."""
     if end.seed is not None:
         return model.module.sample_latents(1, run.store.generator(end.seed))[0]
     if end.latent is not None:
         return torch.tensor(end.latent, device=run.store.device)
-    return model.module.encode(image, labels)[0][0]
+    if "encode" in model.capabilities:
+        return model.module.encode(image, labels)[0][0]
+    return model.module.project(image, labels, run.store.generator(PROJECTION_SEED)).latents[0]
 
 
 @router.post("/{model_id}/encode")
@@ -111,6 +124,10 @@ async def interpolate_latents(model_id: str, req: InterpolateRequest, run: Runne
         return images_response(frames, png or req.format == "png", key="frames", model=model.id,
                                method=req.method, latents=to_list(path))
 
+    projections = 0 if "encode" in model.capabilities else sum(image is not None for image in images)
+    if projections:  # thousands of G passes on one image each, beside which the path's decodes are a few more
+        return await run(run.price(model, "project", 1, projections * model.network_evaluations("project") + req.steps),
+                         work)
     return await run(run.price(model, "decode", req.steps + 2), work)
 
 

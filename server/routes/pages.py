@@ -7,7 +7,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGES = {"/": ("home", "home.html"), "/vae": ("vae", "vae.html"), "/diffusion": ("diffusion", "diffusion.html"),
          "/gan": ("gan", "gan.html"), "/flow": ("flow", "flow.html"), "/pixelcnn": ("pixelcnn", "pixelcnn.html"),
          "/score": ("score", "score.html"), "/vqvae": ("vqvae", "vqvae.html"),
-         "/lab": ("lab", "lab.html")}
+         "/lab": ("lab", "lab.html"), "/compare": ("compare", "compare.html"), "/quiz": ("quiz", "quiz.html")}
 
 
 def _page(page: str, template: str):

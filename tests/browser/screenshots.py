@@ -3,14 +3,14 @@
     .venv/bin/genlab serve --port 8765 &
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 [OUT_DIR]
 
-Writes home, vae, diffusion, gan, flow, pixelcnn, score and vqvae.png, one picture per section of each explorer, and
+Writes home, vae, diffusion, gan, flow, pixelcnn, score, vqvae, quiz and compare.png, one picture per section of each explorer, and
 shortcuts.png, at 1280 x 800; the live lab (lab-*.png: a GAN collapsing and fixed (WGAN-GP; minibatch
 discrimination), each family on a toy, a VAE whose decoder is too strong, GAN and diffusion runs on MNIST); then each page in presentation mode at 1920 x 1080 (<page>-present.png).
 Not a test (pytest does not collect it). Uses the system Chromium.
 
     .venv/bin/python -m tests.browser.screenshots http://127.0.0.1:8765 docs/screenshots --only lab
 
-takes only the named groups (home, vae, gan, diffusion, flow, pixelcnn, score, vqvae, lab, present; comma-separated);
+takes only the named groups (home, vae, gan, diffusion, flow, pixelcnn, score, vqvae, quiz, compare, lab, present; comma-separated);
 `present` honours --only too (lab-present.png for `--only lab`).
 """
 
@@ -76,6 +76,9 @@ def gan(page: Page, base: str) -> None:
     expect(page.locator("#film-grid[src^='data:image/png']")).to_be_attached()
     time.sleep(1)
     save(page.locator("#film").screenshot(), "gan-film-collapse.png")
+    page.goto(f"{base}/gan?model=dcgan-mnist&sec=project")  # two held-out digits placed by search: seconds each
+    expect(page.locator("#project[data-projected]")).to_be_attached(timeout=120_000)
+    sections(page, "gan", ["project"], wait=1)
 
 
 def diffusion(page: Page, base: str) -> None:
@@ -212,6 +215,32 @@ def vqvae(page: Page, base: str, model: str = "vqvae-mnist") -> None:
     save(page.locator("#samples").screenshot(), "vqvae-samples.png")
 
 
+def quiz(page: Page, base: str) -> None:
+    """A dcgan-mnist round with three digits called fake, then the round revealed: the score, every cell marked."""
+    page.goto(f"{base}/quiz?model=dcgan-mnist&seed=7&n=16&picks=1,5,6")
+    expect(page.locator("#round[data-state=playing]")).to_be_attached(timeout=60_000)
+    time.sleep(1)
+    save(page.screenshot(), "quiz.png")
+    page.keyboard.press("r")
+    expect(page.locator("#round[data-state=revealed]")).to_be_attached()
+    page.evaluate("document.querySelectorAll('.toolbar').forEach((t) => { t.style.position = 'static'; })")
+    time.sleep(0.5)
+    save(page.locator("#round").screenshot(), "quiz-revealed.png")
+
+
+COMPARE = "/compare?models=vae-mnist,dcgan-mnist,ddpm-mnist&seed=7"
+
+
+def compare(page: Page, base: str) -> None:
+    """Three families' samples with the same seed, then the table, the radar, the precision / recall plane and
+    the training curves (compare-<section>.png)."""
+    page.goto(f"{base}{COMPARE}")
+    expect(page.locator(".cmp-grid[data-state=done]")).to_have_count(3, timeout=60_000)
+    time.sleep(1)
+    save(page.screenshot(), "compare.png")
+    sections(page, "compare", ["table", "shape", "pr", "curves"])
+
+
 def lab_run(page: Page, base: str, link: str, until: int, name: str | None = None, then=None) -> None:
     """Open a lab link, play until step `until`, pause, and screenshot it (name: None takes none).
     `then(page)` may go on (apply a preset, play on) before the session is ended."""
@@ -277,6 +306,8 @@ PRESENT = {  # page: (link, what shows once it is drawn)
     "score": ("/score?model=score-8gaussians&bg=error&arrows=both&sec=field", "#field-canvas[data-key]"),
     "score-digits": ("/score?sec=digits&dclass=3&di=1&dlabel=1", "#digits[data-state=done]"),
     "vqvae": ("/vqvae?model=vqvae-mnist&seed=7&class=3&speed=0&sec=writer", "#writer[data-state=done]"),
+    "quiz": ("/quiz?model=dcgan-mnist&seed=7&n=16&picks=1,5,6&reveal=1", "#round[data-state=revealed]"),
+    "compare": (COMPARE, ".cmp-grid[data-model=ddpm-mnist][data-state=done]"),
 }
 
 
@@ -304,7 +335,7 @@ def main(base: str, only: set[str] | None = None) -> None:
         page.set_default_timeout(30_000)
         if only:
             groups = {"gan": gan, "diffusion": diffusion, "flow": flow, "pixelcnn": pixelcnn, "score": score, "vqvae": vqvae,
-                      "lab": lab}
+                      "quiz": quiz, "compare": compare, "lab": lab}
             for name in only & set(groups):
                 groups[name](page, base)
             if only - set(groups) - {"present"}:
@@ -335,6 +366,8 @@ def main(base: str, only: set[str] | None = None) -> None:
         pixelcnn(page, base)
         score(page, base)
         vqvae(page, base)
+        quiz(page, base)
+        compare(page, base)
         lab(page, base)
         presentation(browser, base)
         browser.close()

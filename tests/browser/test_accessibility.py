@@ -19,6 +19,8 @@ READY = {
     "/pixelcnn": "body[data-ready=true] #stream[data-received]",
     "/score": "body[data-ready=true] #field-canvas[data-key]",
     "/vqvae": "body[data-ready=true] #codebook-grid .vq-code img[src^='data:image/png']",
+    "/quiz": "body[data-ready=true] #quiz-grid .quiz-cell img[src^='data:image/png']",
+    "/compare": "body[data-ready=true] .cmp-grid[data-state=done] img.digit[src^='data:image/png']",
     "/docs": ".swagger-ui .opblock-summary-control",
 }
 

@@ -11,6 +11,8 @@ LOADED = {
     "/gan": "#sample-grid[src^='data:image/png']",
     "/diffusion": "#forward img[src^='data:image/png']",
     "/vqvae": "#codebook-grid .vq-code img[src^='data:image/png']",
+    "/quiz": "#quiz-grid .quiz-cell img[src^='data:image/png']",
+    "/compare": ".cmp-grid[data-state=done] img.digit[src^='data:image/png']",
     "/docs": ".opblock-summary-path[data-path='/api/models/{model_id}/sample']",
     "/redoc": "h1:has-text('genlab')",
 }

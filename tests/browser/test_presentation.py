@@ -6,8 +6,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import PNG, query
 
-PAGES = ["/", "/vae", "/gan", "/diffusion", "/flow", "/pixelcnn", "/vqvae"]
-EXPLORERS = ("/vae", "/gan", "/diffusion", "/flow", "/pixelcnn", "/vqvae")
+PAGES = ["/", "/vae", "/gan", "/diffusion", "/flow", "/pixelcnn", "/vqvae", "/quiz", "/compare"]
+EXPLORERS = ("/vae", "/gan", "/diffusion", "/flow", "/pixelcnn", "/vqvae", "/quiz", "/compare")
 
 
 def open_page(page: Page, url: str) -> None:

@@ -9,7 +9,7 @@ import torch
 from models.data import load_digits
 from models.evaluation.interval import frechet_interval
 from models.evaluation.manifold import knn_radii, precision_recall
-from models.evaluation.memorization import nearest_training
+from models.evaluation.memorization import FEATURES_FILE, ShippedDigits, nearest_training, shipped_digits
 from models.metrics import classify, frechet_distance
 from models.registry import load_model
 
@@ -66,3 +66,49 @@ def test_the_frechet_interval_brackets_the_estimate(features):
     assert low < fd < high and high - low < fd  # around the estimate, the resampling's own bias removed
     noisy_low, _ = frechet_interval(features["noise"], features["train"], rounds=10)
     assert noisy_low > high  # noise is told apart from real digits at this n
+
+
+def test_the_k_nearest_come_nearest_first_with_the_nearest_held_out_digit():
+    train, heldout = load_digits("train").images, load_digits("heldout").images
+    found = nearest_training(train[[7, 2500]], train, heldout, k=5)
+    assert found.indices.shape == found.distances.shape == (2, 5)
+    assert found.index.tolist() == [7, 2500] and (found.distances.diff(dim=1) >= 0).all()
+    exact = torch.cdist(train[[7]].flatten(1).double(), heldout.flatten(1).double())[0]
+    assert int(found.heldout_index[0]) == int(exact.argmin()) and float(found.heldout_distance[0]) == pytest.approx(
+        float(exact.min()))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return shipped_digits(load_model(CHECKPOINTS / "digit-classifier.json").module)
+
+
+def test_a_training_digit_asked_about_is_its_own_nearest_in_pixels_and_features_and_a_near_copy(shipped):
+    assert shipped_digits(shipped.classifier) is shipped  # one per classifier: its 10,000 features computed once
+    found = shipped.nearest(load_digits("train").images[[1234]], k=3)
+    assert shipped.unclassified == 0
+    for space in ("pixels", "features"):
+        assert int(found[space].index[0]) == 1234 and float(found[space].distance[0]) < 1e-5, space
+        assert bool(found[space].near_copy[0]) and float(found[space].heldout_distance[0]) > 0, space
+
+
+def test_a_held_out_digit_is_no_copy_of_a_training_digit(shipped):
+    found = shipped.nearest(load_digits("heldout").images[[321]], k=3)
+    for space in ("pixels", "features"):
+        assert int(found[space].heldout_index[0]) == 321 and float(found[space].distance[0]) > 0, space
+        assert not bool(found[space].near_copy[0]), space
+
+
+def test_shipped_features_are_used_only_with_the_weights_they_were_computed_with(tiny_dir, tmp_path):
+    """The features file spares a server the 10,000-digit pass on its first question; features of other
+    weights would put every digit in the wrong place, so they are ignored."""
+    weights = tiny_dir / "digit-classifier.safetensors"
+    computed = ShippedDigits(load_model(tiny_dir / "digit-classifier.json").module)
+    path = computed.save_features(tmp_path / FEATURES_FILE, weights)
+    loaded = ShippedDigits(computed.classifier, path, weights)
+    assert loaded.unclassified == 0
+    assert all(torch.equal(loaded.spaces()["features"][s], computed.spaces()["features"][s]) for s in ("train", "heldout"))
+    other = tmp_path / "other-weights.safetensors"
+    other.write_bytes(weights.read_bytes() + b" ")
+    assert ShippedDigits(computed.classifier, path, other).unclassified == 10_000
+    assert ShippedDigits(computed.classifier, tmp_path / "missing.safetensors", weights).unclassified == 10_000

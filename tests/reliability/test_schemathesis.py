@@ -37,6 +37,7 @@ ROUTE_NEEDS = {
     "score2d/field": {"score_field"}, "score2d/langevin": {"langevin_2d"}, "score2d/langevin/stream": {"langevin_2d"},
     "vqvae/codebook": {"codebook"}, "vqvae/tokens": {"tokens"}, "vqvae/stream": {"token_stream"},
     "ncsn/same-object": {"image_score"}, "ncsn/langevin/stream": {"image_score"},
+    "models/project": {"project"}, "quiz/answers": {"sample"},
 }
 OTHER_MODEL_FIELDS = {"ncsn/same-object": ("diffusion", {"noise"})}  # a body field naming a second model
 MODEL_ID_HIT_RATE = 0.9  # the rest are generated strings, so the 404 path is exercised too

@@ -73,6 +73,35 @@ def test_evaluate_unknown_model_is_one_line_naming_the_known_ones(capsys, tiny):
     assert "'no-such-model'" in err and ", ".join(sorted(TINY_MODELS)) in err
 
 
+@pytest.fixture(scope="module")
+def few(tiny, tmp_path_factory):
+    """The classifier and two fast digit models: a whole table in seconds."""
+    directory = tmp_path_factory.mktemp("few-checkpoints")
+    for model_id in ("digit-classifier", "tiny-vae", "tiny-gan", "tiny-ncsn"):
+        for suffix in (".json", ".safetensors"):
+            (directory / f"{model_id}{suffix}").write_bytes((tiny / f"{model_id}{suffix}").read_bytes())
+    return directory
+
+
+def test_evaluate_all_prints_the_table_and_writes_only_when_asked(capsys, few, tmp_path):
+    out_file = tmp_path / "table.json"
+    status, out, err = run(capsys, "evaluate", "--all", "--n", "20", "--checkpoints", str(few), "--out", str(out_file))
+    assert status == 0 and not (few / "evaluation").exists()
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["model", "fd", "fd_floor"] and [line.split()[0] for line in lines[1:]] == ["tiny-gan", "tiny-vae"]
+    assert "2/2 tiny-vae" in err and "--write" in err  # the progress bar, and where --write would store it
+    assert [row["model"] for row in json.loads(out_file.read_text())["models"]] == ["tiny-gan", "tiny-vae"]
+    status, _, _ = run(capsys, "evaluate", "--all", "--n", "20", "--checkpoints", str(few), "--write")
+    assert status == 0 and (few / "evaluation" / "table.json").is_file()
+    assert (few / "evaluation" / "digit-features.safetensors").is_file()  # what /api/data/nearest starts from
+
+
+@pytest.mark.parametrize("argv", [["evaluate"], ["evaluate", "tiny-gan", "--all"]])
+def test_evaluate_takes_one_model_or_all(capsys, tiny, argv):
+    status, out, err = run(capsys, *argv, "--checkpoints", str(tiny))
+    assert status == 2 and out == "" and "--all" in err and "Traceback" not in err
+
+
 def test_evaluate_defaults_to_the_configured_checkpoints_not_the_cwd(capsys, tiny, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no checkpoints/ here
     monkeypatch.setenv("GENLAB_CHECKPOINT_DIR", str(tiny))

@@ -13,11 +13,12 @@ import { createSliders } from "./sliders.js";
 import { createFilm } from "./film.js";
 import { createCollapse } from "./collapse.js";
 import { createJudge } from "./judge.js";
+import { createProject } from "./project.js";
 import { createCards } from "./cards.js";
 import { SHIPPED } from "./losses.js";
 
 const $ = (id) => document.getElementById(id);
-const SECTIONS = ["sample", "interp", "sliders", "film", "collapse", "judge", "cards"];
+const SECTIONS = ["sample", "interp", "sliders", "film", "collapse", "judge", "project", "cards"];
 const N = 64;
 
 /** State every section reads; `changed()` tells the sections what moved. */
@@ -63,7 +64,10 @@ function changed(what) {
   run("samples", "refresh");
   run("sliders", what === "label" ? "refresh" : "reset");
   if (!started.has("sliders")) sections.sliders.invalidate();
-  if (what === "model" || what === "label") run("interp", "refresh");
+  if (what === "model" || what === "label") {
+    run("interp", "refresh");
+    run("project", "refresh");
+  }
   if (what === "model") {
     sections.film.follow(ctx.model.id);
     sections.judge.follow(ctx.model.id);
@@ -102,6 +106,7 @@ function shortcuts() {
     { keys: ["c"], label: "clear the drawing", run: () => sections.judge?.clear() },
     { keys: ["R"], label: "let D judge a held-out real digit", run: () => sections.judge?.real() },
     { keys: ["G"], label: "let D judge a GAN sample", run: () => sections.judge?.fake() },
+    { keys: ["A", "B"], label: "a held-out real digit as end A / B of the projection", run: (e) => sections.project?.real(e.key.toLowerCase()) },
     ...navShortcuts(nav, [
       [["g"], "sample", "the sample grid"],
       [["i"], "interp", "interpolation"],
@@ -109,6 +114,7 @@ function shortcuts() {
       [["f"], "film", "the training film"],
       [["o"], "collapse", "mode collapse"],
       [["d"], "judge", "what does D think?"],
+      [["p"], "project", "placing a digit in the latent space"],
       [["a"], "cards", "all model cards"],
     ]),
   ]);
@@ -119,7 +125,7 @@ function noModels(listing) {
   showError(null, "No GAN is loaded on this server yet: the shipped ones (" + SHIPPED.join(", ")
     + ") appear in checkpoints/ when their training finishes; restart the server to load them."
     + (failed.length ? ` Failed to load: ${failed.map((f) => `${f.id} (${f.error})`).join("; ")}.` : ""));
-  for (const id of ["controls", "sample", "interp", "sliders", "film", "judge"]) $(id).hidden = true;
+  for (const id of ["controls", "sample", "interp", "sliders", "film", "judge", "project"]) $(id).hidden = true;
 }
 
 async function main() {
@@ -149,6 +155,7 @@ async function main() {
     sliders: createSliders(ctx),
     film: createFilm(ctx),
     judge: createJudge(ctx),
+    project: createProject(ctx, listing.models),
   });
   sections.samples.onEditLatent = (z, lab) => {
     sections.sliders.setLatent(z, lab);
@@ -166,6 +173,7 @@ async function main() {
     film: () => sections.film.init(),
     collapse: () => sections.collapse.init(),
     judge: () => sections.judge.init(),
+    project: () => sections.project.init(),
     cards: () => sections.cards.init(),
   }, started, { ids: { samples: "sample" } });
   document.body.dataset.ready = "true"; // controls are wired (tests and scripts wait for this)

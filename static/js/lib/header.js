@@ -26,7 +26,8 @@ export function setPresenting(on = !isPresenting()) {
 }
 
 let statusTimer = 0;
-function say(text) {
+/** A short message in the header's status line (read out by screen readers), gone after 2.5 s. */
+export function say(text) {
   const status = $("copy-status");
   if (!status) return;
   status.textContent = text;

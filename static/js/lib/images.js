@@ -39,18 +39,28 @@ const GRID_N = 64;
 const PER_ROW = 8;
 const GAP = 2;
 
+/** The grid's border in natural pixels, in case it has one. */
+function gridPad(img) {
+  return Math.max(0, (img.naturalWidth - (PER_ROW * 28 + (PER_ROW - 1) * GAP)) / 2);
+}
+
 /** Which digit of a grid PNG (8 per row, 2-px gaps) a click at natural pixel (px, py) falls on. */
 export function gridCell(img, event, count = GRID_N) {
   const box = img.getBoundingClientRect();
   const nx = ((event.clientX - box.left) / box.width) * img.naturalWidth;
   const ny = ((event.clientY - box.top) / box.height) * img.naturalHeight;
-  const content = PER_ROW * 28 + (PER_ROW - 1) * GAP;
-  const pad = Math.max(0, (img.naturalWidth - content) / 2); // in case the grid has a border
+  const pad = gridPad(img);
   const col = Math.floor((nx - pad + GAP / 2) / (28 + GAP));
   const row = Math.floor((ny - pad + GAP / 2) / (28 + GAP));
   if (col < 0 || col >= PER_ROW || row < 0) return null;
   const i = row * PER_ROW + col;
   return i < count ? i : null;
+}
+
+/** The natural-pixel top-left corner {x, y} of digit i of a grid PNG (8 per row, 2-px gaps). */
+export function gridCellOrigin(img, i) {
+  const pad = gridPad(img);
+  return { x: pad + (i % PER_ROW) * (28 + GAP), y: pad + Math.floor(i / PER_ROW) * (28 + GAP) };
 }
 
 /**
@@ -86,12 +96,10 @@ export function gridKeys(img, pick, { current = () => 0, count = GRID_N } = {}) 
   function place() {
     if (at === null || !img.naturalWidth) return;
     const scale = img.clientWidth / img.naturalWidth;
-    const content = PER_ROW * 28 + (PER_ROW - 1) * GAP;
-    const pad = Math.max(0, (img.naturalWidth - content) / 2);
-    const [col, row] = [at % PER_ROW, Math.floor(at / PER_ROW)];
+    const { x, y } = gridCellOrigin(img, at);
     Object.assign(cursor.style, {
-      left: `${img.offsetLeft + (pad + col * (28 + GAP) - 1) * scale}px`,
-      top: `${img.offsetTop + (pad + row * (28 + GAP) - 1) * scale}px`,
+      left: `${img.offsetLeft + (x - 1) * scale}px`,
+      top: `${img.offsetTop + (y - 1) * scale}px`,
       width: `${30 * scale}px`,
       height: `${30 * scale}px`,
     });
@@ -99,6 +107,7 @@ export function gridKeys(img, pick, { current = () => 0, count = GRID_N } = {}) 
 
   function moveTo(i) {
     at = Math.min(count - 1, Math.max(0, i));
+    img.dataset.cell = String(at); // the selected digit, for shared tools (nearest.js)
     place();
   }
 

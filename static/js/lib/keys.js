@@ -1,7 +1,9 @@
 // Keyboard shortcuts and the "?" overlay that lists them (built from the same table, so the
 // overlay can never disagree with what the keys do). Shortcuts never fire while typing in a field.
 
+import { closeDialog, openDialog, showDialog } from "./dialog.js";
 import { headerShortcuts, wireHeader } from "./header.js";
+import { nearestShortcut } from "./nearest.js";
 
 const TYPING = new Set(["text", "number", "search", "email", "url", "password", "tel"]);
 
@@ -23,38 +25,15 @@ function isNativeKey(target, key) {
 }
 
 const overlay = () => document.getElementById("help");
-let opener = null; // what had the focus when the list opened; it gets it back on close
+const helpButton = () => document.getElementById("help-button");
 
 export function openHelp() {
   const box = overlay();
-  if (!box || !box.hidden) return;
-  opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body
-    ? document.activeElement : document.getElementById("help-button");
-  box.hidden = false;
-  box.querySelector(".overlay-close")?.focus();
+  showDialog(box, { focus: box?.querySelector(".overlay-close"), fallback: helpButton() });
 }
 
 export function closeHelp() {
-  const box = overlay();
-  if (box && !box.hidden) {
-    box.hidden = true;
-    (opener?.isConnected ? opener : document.getElementById("help-button"))?.focus();
-    opener = null;
-  }
-}
-
-const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])";
-
-/** The open dialog is modal: Tab and shift+Tab cycle through its own controls only. */
-function trapTab(event) {
-  const box = overlay();
-  if (event.key !== "Tab" || !box || box.hidden) return;
-  const items = [...box.querySelectorAll(FOCUSABLE)].filter((e) => !e.closest("[hidden]"));
-  if (!items.length) return;
-  const i = items.indexOf(document.activeElement);
-  const next = event.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : (i === -1 || i === items.length - 1 ? 0 : i + 1);
-  event.preventDefault();
-  items[next].focus();
+  closeDialog(overlay());
 }
 
 function renderHelp(shortcuts) {
@@ -80,15 +59,17 @@ function renderHelp(shortcuts) {
 /**
  * Install shortcuts: [{keys: ["n"], label: "new seed", run: (event) => ...}].
  * A key matches event.key exactly ("T" is shift+t); a shortcut may instead give `match(key)` (e.g. all
- * digits), its `keys` then only label it in the overlay. "?", Esc and the header's actions (header.js:
- * presentation mode, copy link, reset) are added here, the same letters on every page. A key the focused
- * control uses itself (arrows on a slider, space on a button) is left to the browser.
+ * digits), its `keys` then only label it in the overlay. "?", Esc, the header's actions (header.js:
+ * presentation mode, copy link, reset) and N (nearest.js: the nearest training digit of any digit) are added
+ * here, the same letters on every page. A key the focused control uses itself (arrows on a slider, space on
+ * a button) is left to the browser.
  */
 export function installShortcuts(shortcuts) {
   const all = [
     { keys: ["?"], label: "show / hide this list", run: () => (overlay()?.hidden ? openHelp() : closeHelp()) },
-    { keys: ["Esc"], label: "close this list", run: closeHelp },
+    { keys: ["Esc"], label: "close this list or a dialog", run: () => closeDialog() },
     ...headerShortcuts,
+    nearestShortcut,
     ...shortcuts,
   ];
   wireHeader();
@@ -104,25 +85,20 @@ export function installShortcuts(shortcuts) {
     }
   }
 
-  document.getElementById("help-button")?.addEventListener("click", openHelp);
+  helpButton()?.addEventListener("click", openHelp);
   const box = overlay();
   box?.addEventListener("click", (event) => {
     if (event.target === box || event.target.closest(".overlay-close")) closeHelp();
   });
 
   document.addEventListener("keydown", (event) => {
-    trapTab(event);
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.key === "Escape") {
-      closeHelp();
-      return;
-    }
+    if (event.ctrlKey || event.metaKey || event.altKey || event.key === "Escape") return; // Esc: dialog.js closes
     if (event.defaultPrevented) return; // a focused widget (a digit grid, the latent map) used the key
     if (isTyping(event.target) || isNativeKey(event.target, event.key)) return; // the browser's default wins
     const shortcut = byKey.get(event.key) || all.find((s) => s.match?.(event.key));
     if (!shortcut) return;
-    // While the overlay is open only "?" works (it closes it); other keys are not acted on behind it.
-    if (!overlay()?.hidden && event.key !== "?") return;
+    // While a dialog is open only "?" works, and only to close the list; no key acts on the page behind it.
+    if (openDialog() && !(event.key === "?" && openDialog() === overlay())) return;
     event.preventDefault();
     shortcut.run(event);
   });

@@ -238,7 +238,9 @@ def compare(page: Page, base: str) -> None:
     expect(page.locator(".cmp-grid[data-state=done]")).to_have_count(3, timeout=60_000)
     time.sleep(1)
     save(page.screenshot(), "compare.png")
+    page.set_viewport_size({"width": 1280, "height": 1200})  # each chart section whole on the screen
     sections(page, "compare", ["table", "shape", "pr", "curves"])
+    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def lab_run(page: Page, base: str, link: str, until: int, name: str | None = None, then=None) -> None:

@@ -35,6 +35,6 @@ def test_no_developer_text_and_every_likelihood_labelled(page: Page, live_server
 def test_try_first_links_open_the_sections_they_name(page: Page, live_server: str):
     page.goto(f"{live_server}/")
     links = page.locator("#try-first a")
-    expect(links).to_have_count(6)
+    expect(links).to_have_count(8)  # six sections, then /compare and /quiz
     links.first.click()
     expect(page).to_have_url(f"{live_server}/vae?sec=sliders", timeout=20_000)  # a loaded CI box navigates slowly

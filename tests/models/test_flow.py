@@ -13,6 +13,13 @@ from models.flow.model import standard_normal_log_density
 TINY = FlowConfig(checker_steps=2, checker_hidden=4, steps_per_level=1, hidden=8)
 
 
+@pytest.fixture(autouse=True)
+def seeded():
+    """Flow(...) initialises from the global generator: seeded here, each test builds the same flow whatever ran
+    before it (CI's order changed once and a tolerance test met another network)."""
+    torch.manual_seed(0)
+
+
 def _scrambled(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
     """Random weights everywhere (zero-initialised couplings would make every test pass trivially)."""
     g = torch.Generator().manual_seed(seed)
@@ -56,10 +63,15 @@ def test_model_log_density_is_the_change_of_variables_formula():
     assert log_py.item() == pytest.approx(expected.item(), rel=1e-9)
 
 
-def test_inverse_recovers_the_input_within_1e_4():
+def test_inverse_recovers_the_input():
+    """The algebra in float64: f^-1(f(y)) = y to 1e-10 on a flow with random weights. In float32 weights this
+    large lose 2e-5 to 3e-4 depending on the draw, so the issue's 1e-4 is asserted on the shipped flow and real
+    digits (test_shipped_checkpoints: 6e-6); the 8-bit round trip below stays in float32."""
+    exact = _scrambled(Flow(TINY)).double()
+    out = exact.encode(_digits().double(), torch.Generator().manual_seed(1))
+    assert (exact.inverse(out["z"]) - out["y"]).abs().max() <= 1e-10
     model = _scrambled(Flow(TINY))
     out = model.encode(_digits(), torch.Generator().manual_seed(1))
-    assert (model.inverse(out["z"]) - out["y"]).abs().max() <= 1e-4
     # floor(256 y) recovers each 8-bit level, unless y sat within the float error of its cell's edge
     changed = model.decode(out["z"]) != _digits()
     assert changed.float().mean() < 0.01

@@ -95,7 +95,7 @@ LATENT_ACCESS = (  # (capability, how an image reaches the latent), the first th
 
 def is_digit_model(model: LoadedModel) -> bool:
     """Models the table compares: those that draw 28 x 28 digits (not the 2-D toys, not the classifier)."""
-    return "sample" in model.capabilities and "langevin_2d" not in model.capabilities
+    return "sample" in model.capabilities
 
 
 def draw_samples(model: LoadedModel, n: int, seed: int, **sampler) -> tuple[torch.Tensor, torch.Tensor | None]:

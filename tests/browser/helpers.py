@@ -14,6 +14,13 @@ def query(page: Page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
+def open_ready(page: Page, url: str, timeout: float = 30_000) -> None:
+    """Open a page and wait until its script has wired the controls (body[data-ready]): a control set before
+    that is overwritten when the page reads its state from the URL."""
+    page.goto(url)
+    expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=timeout)
+
+
 def grid_src(page: Page, key: str) -> str:
     """The sample grid's data URL once the grid for `key` (model|seed|class|T) is shown."""
     grid = page.locator(f'#sample-grid[data-key="{key}"]')

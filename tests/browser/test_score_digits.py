@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import PNG, query
+from tests.browser.helpers import PNG, open_ready, query
 
 NCSN = "ncsn-mnist"
 DDPM = "ddpm-mnist"
@@ -48,7 +48,7 @@ def noisy_digits(page: Page) -> list[str]:
 
 
 def test_rows_are_the_levels_asked_and_the_cosines_are_the_apis(page: Page, live_server: str, ncsn):
-    page.goto(f"{live_server}{BASE}&sec=digits&dlevels=4&dnoise=5&di=2&dclass=7")
+    open_ready(page, f"{live_server}{BASE}&sec=digits&dlevels=4&dnoise=5&di=2&dclass=7")
     key = table_key(page)
     rows = page.locator("#same-body tr")
     expect(rows).to_have_count(4)
@@ -82,7 +82,7 @@ def test_rows_are_the_levels_asked_and_the_cosines_are_the_apis(page: Page, live
 
 def test_digit_noise_levels_and_label_change_the_picture_and_the_url_and_survive_a_reload(page: Page,
                                                                                           live_server: str, ncsn):
-    page.goto(f"{live_server}{BASE}&sec=digits")
+    open_ready(page, f"{live_server}{BASE}&sec=digits")
     key = table_key(page)
     expect(page.locator("#same-body tr")).to_have_count(5)  # five levels by default
     noisy = noisy_digits(page)
@@ -123,7 +123,7 @@ def test_digit_noise_levels_and_label_change_the_picture_and_the_url_and_survive
 
 
 def test_langevin_streams_frames_and_ends_with_n_digits(page: Page, live_server: str, ncsn):
-    page.goto(f"{live_server}{BASE}&sec=digit-langevin&gn=2&gseed=3")
+    open_ready(page, f"{live_server}{BASE}&sec=digit-langevin&gn=2&gseed=3")
     section = page.locator("#digit-langevin")
     expect(section).to_have_attribute("data-state", "idle")  # nothing runs until asked
     expect(page.locator("#dl-n")).to_have_value("2")
@@ -154,7 +154,7 @@ def test_langevin_streams_frames_and_ends_with_n_digits(page: Page, live_server:
 
 
 def test_run_button_class_and_stop(page: Page, live_server: str, ncsn):
-    page.goto(f"{live_server}{BASE}&sec=digit-langevin")
+    open_ready(page, f"{live_server}{BASE}&sec=digit-langevin")
     section = page.locator("#digit-langevin")
     page.locator("#dl-class").select_option("7")
     page.locator("#dl-n").select_option("1")
@@ -190,7 +190,7 @@ def test_digits_sections_have_no_serious_axe_violations_and_fit_the_projector(pa
                                                                              present: bool):
     if present:
         page.set_viewport_size({"width": 1920, "height": 1080})
-    page.goto(f"{live_server}{BASE}&sec=digits&gn=1{'&present=1' if present else ''}")
+    open_ready(page, f"{live_server}{BASE}&sec=digits&gn=1{'&present=1' if present else ''}")
     table_key(page)
     page.keyboard.press("g")
     expect(page.locator("#digit-langevin")).to_have_attribute("data-state", "done", timeout=STREAM)

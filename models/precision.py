@@ -1,9 +1,10 @@
-"""Training precision: float32 by default; bfloat16 autocast only where this machine runs it faster.
+"""Precision: float32 by default; bfloat16 autocast only where this machine runs it faster.
 
 bf16 is 4x float32 on an AMX or AVX512-BF16 CPU and fifty times slower on an AVX2-only one, so it is
-never a default: `--precision bf16` measures both rates first and refuses when bf16 would not win.
-Weights, optimiser state and every log-probability stay float32; only the convolutions and matmuls
-inside the autocast region run in bf16.
+never a default: `--precision bf16` (training) measures both rates first and refuses when bf16 would not
+win, and the server samples a model in bf16 only where the rates say so and the model's card records a
+passed quality check (models/precision_check.py). Weights, optimiser state and every log-probability stay
+float32; only the convolutions and matmuls inside the autocast region run in bf16.
 """
 
 import contextlib
@@ -27,12 +28,23 @@ def matmul_rate(dtype: torch.dtype, size: int = 1024, repeats: int = 6) -> float
     return 2 * size**3 / statistics.median(times)
 
 
-def require_fast_bf16() -> str:
-    """Why bf16 is allowed here (the two measured rates), or SystemExit saying why it is not."""
-    fp32, bf16 = matmul_rate(torch.float32), matmul_rate(torch.bfloat16)
+# Operations whose answer is pictures: the ones a model may run in bf16 once its samples pass the check.
+# Likelihoods, scores, ELBOs, latents read as numbers and GAN inversion (gradients) stay float32.
+BF16_OPERATIONS = frozenset({"sample", "decode", "interpolate", "trajectory", "inpaint", "langevin", "complete"})
+
+
+def bf16_speed(size: int = 1024, repeats: int = 6) -> tuple[bool, str]:
+    """Whether bf16 matmuls run at least 1.2x float32's rate here, and the two measured rates in words."""
+    fp32, bf16 = matmul_rate(torch.float32, size, repeats), matmul_rate(torch.bfloat16, size, repeats)
     rates = (f"{torch.backends.cpu.get_cpu_capability()}: bf16 {bf16 / 1e9:.0f} GFLOP/s, "
              f"fp32 {fp32 / 1e9:.0f} GFLOP/s on {torch.get_num_threads()} threads")
-    if bf16 <= 1.2 * fp32:
+    return bf16 > 1.2 * fp32, rates
+
+
+def require_fast_bf16() -> str:
+    """Why bf16 is allowed here (the two measured rates), or SystemExit saying why it is not."""
+    faster, rates = bf16_speed()
+    if not faster:
         raise SystemExit(f"--precision bf16 would not be faster on this machine ({rates}); train in fp32")
     return rates
 

@@ -205,7 +205,12 @@ def load_all(directory: Path, device: str = "cpu",
             models[card["id"]] = build_model(card, card_file.with_suffix(".safetensors"), device)
             loaded_from[card["id"]] = card_file.name
         except Exception as exc:  # noqa: BLE001 - any broken file must leave the others served
-            detail = str(exc) if isinstance(exc, CheckpointError) else f"{type(exc).__name__}: {exc}"
-            log.error("checkpoint %s failed to load: %s", stem, detail)
-            failed.append({"id": stem, "error": f"{card_file.name}: {detail}"[:300]})
+            failed.append(load_failure(card_file, exc))
     return models, failed
+
+
+def load_failure(card_file: Path, exc: Exception) -> dict:
+    """How a checkpoint that failed to load is logged and listed (GET /api/models' `failed`)."""
+    detail = str(exc) if isinstance(exc, CheckpointError) else f"{type(exc).__name__}: {exc}"
+    log.error("checkpoint %s failed to load: %s", card_file.stem, detail)
+    return {"id": card_file.stem, "error": f"{card_file.name}: {detail}"[:300]}

@@ -48,8 +48,8 @@ log = logging.getLogger("genlab")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_pillow()  # Pillow's limits for untrusted uploads; process-wide, so set here and not at import
-    store = ModelStore(settings)
     executor = Executor(settings)
+    store = ModelStore(settings, on_added=executor.measure_one)
     lab_manager = make_lab(settings)
 
     @asynccontextmanager
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("loaded %d models on %s; failed: %s", len(store.models), store.device, store.failed)
         await lab_manager.start()
         yield
+        executor.shutdown()
         await lab_manager.shutdown()
 
     app = FastAPI(title="genlab", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,

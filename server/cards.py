@@ -31,6 +31,18 @@ class Training(Card):
     previous_runs: list[dict] | None = None  # earlier runs that this checkpoint continued
 
 
+class PrecisionCheck(Card):
+    """A model's samples drawn in float32 and in bf16, read by the digit classifier (models/precision_check.py)."""
+
+    agreement: float = Field(ge=0, le=1)
+    passed: bool
+    n: int = Field(ge=1)
+
+
+class InferenceChecks(Card):
+    bf16: PrecisionCheck | None = None
+
+
 class ModelCard(Card):
     id: Slug
     family: str
@@ -39,6 +51,7 @@ class ModelCard(Card):
     config: dict  # the family's dataclass says what it accepts, when the network is built
     training: Training
     metrics: dict = Field(default_factory=dict)
+    inference: InferenceChecks | None = None  # checks that let the server run the model faster
 
 
 def validate_card(card: dict) -> None:

@@ -3,6 +3,7 @@
 import math
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,11 +54,15 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(2, ge=1, le=600)
     max_request_seconds: float = Field(30.0, gt=0, le=3600)  # budget: estimated compute of one request
     light_request_seconds: float = Field(0.25, ge=0, le=60)  # at most this estimate: the light lane
+    result_cache_mb: int = Field(64, ge=0, le=65_536)  # answers fixed by their seed, kept per replica; 0: off
     deadline_seconds: float = Field(60.0, gt=0, le=3600)  # work still running then is stopped
     stream_write_timeout_seconds: float = Field(5.0, gt=0, le=300)  # a stream reader slower than this is dropped
     stream_keepalive_seconds: float = Field(5.0, gt=0, le=300)  # comment line when no event for this long
     upload_decoders: int = Field(2, ge=1, le=64)  # image uploads decoded at once (bounds their memory)
-    torch_threads: int = Field(default_factory=lambda: min(available_cpus(), 256), ge=1, le=256)
+    torch_threads: int = Field(default_factory=lambda: min(available_cpus(), 256), ge=1, le=256)  # at start-up
+    worker_torch_threads: int = Field(1, ge=1, le=256)  # of each worker thread (server/workers.py): fixed, see there
+    # auto: a model draws in bf16 where bf16 is measured faster and its card has a passed check; fp32: never
+    inference_precision: Literal["auto", "fp32"] = "auto"
     max_batch: int = Field(64, ge=1, le=64)  # may lower the API's n <= 64
     max_body_bytes: int = Field(2_000_000, ge=1024, le=2_000_000)
     # Host headers answered (others get 400: DNS rebinding); GENLAB_ALLOWED_HOSTS='["lab.example.org"]'.

@@ -6,11 +6,13 @@ model's measured time of one evaluation at that batch size (models.cost, timed a
 request over the budget is refused with 422 naming the limit; a cheap one goes to the light lane
 and an expensive one to the heavy lane, so no amount of expensive work can delay a cheap request
 behind it. Inside a lane, slots are shared fairly between clients (server.fairness). The work then
-runs in a worker thread under a ticket that stops it between sampler steps when its deadline
+runs in one of the lane's own worker threads (server.workers: each owns its torch threads, so concurrent
+requests share the cores instead of oversubscribing them) under a ticket that stops it between sampler steps when its deadline
 passes or its client disconnects (models.interrupt), and the slot is freed at once.
 """
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,11 +23,14 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from models.cost import EvaluationCost, measure_evaluation_cost
+from models.precision import BF16_OPERATIONS, autocast, bf16_speed
 from models.registry import LoadedModel
 from server.config import Settings
 from server.fairness import FairSlots
+from server.results import ResultCache
 from server.streams import EventStreamResponse
 from server.tickets import Ticket
+from server.workers import WorkerPool
 
 log = logging.getLogger("genlab.execution")
 
@@ -43,6 +48,7 @@ class Cost:
     evaluations: int  # network evaluations per image
     batch: int
     seconds: float  # estimated compute time on this machine, in seconds of one core
+    precision: str = "fp32"  # what the work runs in: bf16 only for a checked model's pictures (models.precision)
 
     def describe(self) -> str:
         return (f"{self.operation} on {self.model!r}: {self.evaluations} network evaluations x batch {self.batch}"
@@ -64,9 +70,13 @@ class Executor:
             "heavy": FairSlots("heavy", heavy, settings.client_slots or max(1, heavy // 2), settings.client_queue,
                                settings.slot_wait_seconds),
         }
-        self._threads = anyio.CapacityLimiter(light + heavy)
+        threads = settings.worker_torch_threads
+        self.workers = {"light": WorkerPool("light", light, threads), "heavy": WorkerPool("heavy", heavy, threads)}
         self._uploads = anyio.CapacityLimiter(settings.upload_decoders)
+        self.results = ResultCache(settings.result_cache_mb * 2**20)
         self.evaluation_costs: dict[str, EvaluationCost] = {}
+        self.bf16_costs: dict[str, EvaluationCost] = {}  # the models whose pictures are drawn in bf16
+        self._bf16_speed: tuple[bool, str] | None = None  # measured once, when a model first could use it
 
     def measure(self, models: dict[str, LoadedModel]) -> None:
         """Time one network evaluation of every loaded model (at start-up, before serving)."""
@@ -74,15 +84,42 @@ class Executor:
             self.measure_one(model)
 
     def measure_one(self, model: LoadedModel) -> None:
-        """Time one network evaluation of a model added while serving (a lab export)."""
+        """Time one network evaluation of a model (at start-up, or added while serving: a lab export), in bf16 too
+        where it may draw in bf16; answers stored for an earlier model of that id are dropped."""
         self.evaluation_costs[model.id] = measure_evaluation_cost(model.probe)
+        if self._may_use_bf16(model):
+            with autocast("bf16"):
+                self.bf16_costs[model.id] = measure_evaluation_cost(model.probe)
+        else:
+            self.bf16_costs.pop(model.id, None)
+        self.results.forget(model.id)
+
+    def _may_use_bf16(self, model: LoadedModel) -> bool:
+        """Its card records a passed check (models/precision_check.py) and bf16 is measured faster here."""
+        check = (model.card.get("inference") or {}).get("bf16") or {}
+        if self.settings.inference_precision == "fp32" or not check.get("passed"):
+            return False
+        if self._bf16_speed is None:
+            self._bf16_speed = bf16_speed(size=512, repeats=3)  # small: ~1 s where bf16 is 50x slower
+            log.info("bf16 %s here (%s)", "faster" if self._bf16_speed[0] else "not faster", self._bf16_speed[1])
+        return self._bf16_speed[0]
+
+    def precision(self, model_id: str, operation: str) -> str:
+        """bf16 for the pictures of a model that may use it (BF16_OPERATIONS), float32 for everything else."""
+        return "bf16" if model_id in self.bf16_costs and operation in BF16_OPERATIONS else "fp32"
+
+    def precisions(self) -> dict:
+        """For /readyz: whether bf16 was measured faster here, and which models draw in it."""
+        faster = None if self._bf16_speed is None else self._bf16_speed[0]
+        return {"bf16_faster": faster, "bf16_models": sorted(self.bf16_costs), "setting": self.settings.inference_precision}
 
     def price(self, model: LoadedModel, operation: str, batch: int, evaluations: int | None = None) -> Cost:
         """The cost of `operation` on `batch` images; `evaluations` per image overrides the model's own
         count (samplers whose step count the request chooses)."""
         evaluations = model.network_evaluations(operation) if evaluations is None else evaluations
-        seconds = evaluations * self.evaluation_costs[model.id].seconds(batch)
-        return Cost(model.id, operation, evaluations, batch, seconds)
+        precision = self.precision(model.id, operation)
+        costs = self.bf16_costs if precision == "bf16" else self.evaluation_costs
+        return Cost(model.id, operation, evaluations, batch, evaluations * costs[model.id].seconds(batch), precision)
 
     def lane_for(self, cost: Cost) -> FairSlots:
         if cost.seconds > self.settings.max_request_seconds:
@@ -95,20 +132,34 @@ class Executor:
         lanes = {name: {"total": lane.total, "busy": lane.busy, "waiting": lane.waiting} for name, lane in self.lanes.items()}
         return {key: sum(lane[key] for lane in lanes.values()) for key in ("total", "busy", "waiting")} | {"lanes": lanes}
 
+    def shutdown(self) -> None:
+        for pool in self.workers.values():
+            pool.shutdown()
+
     async def decode(self, decode: Callable[[], Any]) -> Any:
         """Decode an upload in the bounded upload pool, so concurrent uploads cannot exceed a memory bound."""
         return await anyio.to_thread.run_sync(decode, limiter=self._uploads)
 
-    async def run(self, request: Request, cost: Cost, work: Callable[[], Any]) -> Response:
+    async def run(self, request: Request, cost: Cost, work: Callable[[], Any], same_for: str | None = None) -> Response:
         """Run `work` (returning a JSON-able dict or a Response) through a fair slot; it stops at its
-        deadline or when the client disconnects. The JSON is rendered in the worker thread too."""
+        deadline or when the client disconnects. The JSON is rendered in the worker thread too.
+        `same_for`: the canonical request body when it alone fixes the answer (a seed given); identical
+        requests then share one computation and its stored bytes (server.results)."""
         lane = self.lane_for(cost)
+        if same_for is None:
+            return await self._run_in(lane, request, cost, work)
+        # hashed: a body may carry a 2 MB upload, and the store's budget counts answers, not keys
+        fixed_by = hashlib.sha256(f"{request.url.path}?{request.url.query}\n{same_for}".encode()).hexdigest()
+        key = (cost.model, fixed_by)
+        return await self.results.answer(key, lambda: self._run_in(lane, request, cost, work))
+
+    async def _run_in(self, lane: FairSlots, request: Request, cost: Cost, work: Callable[[], Any]) -> Response:
         client = client_address(request)
         await lane.acquire(client)
-        ticket = Ticket(self.settings.deadline_seconds)
+        ticket = Ticket(self.settings.deadline_seconds, cost.precision)
         watcher = asyncio.create_task(_cancel_on_disconnect(request, ticket))
         try:
-            return await anyio.to_thread.run_sync(ticket.run, lambda: _as_response(work()), limiter=self._threads)
+            return await self.workers[lane.name].run(lambda: ticket.run(lambda: _as_response(work())))
         finally:
             watcher.cancel()
             lane.release(client)
@@ -119,9 +170,9 @@ class Executor:
         lane = self.lane_for(cost)
         client = client_address(request)
         await lane.acquire(client)
-        ticket = Ticket(self.settings.deadline_seconds)
+        ticket = Ticket(self.settings.deadline_seconds, cost.precision)
         return EventStreamResponse(events, ticket.run, ticket.cancel, release=lambda: lane.release(client),
-                                   threads=self._threads, keepalive_seconds=self.settings.stream_keepalive_seconds,
+                                   submit=self.workers[lane.name].run, keepalive_seconds=self.settings.stream_keepalive_seconds,
                                    write_timeout_seconds=self.settings.stream_write_timeout_seconds)
 
 

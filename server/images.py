@@ -46,12 +46,35 @@ def configure_pillow() -> None:
     ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_ZLIB_LEVEL = 6  # zlib's default: on digits (mostly black) level 1 saves no time and costs bytes
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """[0, 1] floats -> 8-bit levels, a whole batch in one pass (clamped, rounded half to even)."""
+    return (images.detach().float().cpu().clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bytes(levels: np.ndarray) -> bytes:
+    """An (H, W) uint8 array as an 8-bit grayscale PNG, written directly: signature, IHDR, one IDAT of rows
+    with filter 0, IEND. Half the time of Pillow's encoder for a 28 x 28 digit (the object and buffer set-up
+    dominate at that size), and the same pixels."""
+    height, width = levels.shape
+    rows = np.zeros((height, width + 1), dtype=np.uint8)  # a leading 0 per row: filter type None
+    rows[:, 1:] = levels
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8 bits, grayscale, deflate, no interlace
+    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_ZLIB_LEVEL))
+            + _chunk(b"IEND", b""))
+
+
 def to_png(image: torch.Tensor) -> bytes:
     """(1, H, W) or (H, W) in [0, 1] -> 8-bit grayscale PNG bytes."""
-    array = (image.detach().float().cpu().clamp(0, 1).squeeze(0).numpy() * 255).round().astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(array, mode="L").save(buffer, format="PNG")
-    return buffer.getvalue()
+    levels = to_uint8(image)
+    return png_bytes(levels.reshape(levels.shape[-2:]))
 
 
 def to_data_url(png: bytes) -> str:
@@ -60,7 +83,7 @@ def to_data_url(png: bytes) -> str:
 
 def image_urls(images: torch.Tensor) -> list[str]:
     """(N, 1, H, W) -> one PNG data URL per image."""
-    return [to_data_url(to_png(image)) for image in images]
+    return [to_data_url(png_bytes(levels[0])) for levels in to_uint8(images)]
 
 
 def rescale(image: torch.Tensor, low: float, high: float) -> torch.Tensor:

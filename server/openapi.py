@@ -46,6 +46,14 @@ EVERY_ROUTE = {400: error_response("the Host header is not one this server answe
 PNG_OR_JSON = {200: {"description": "JSON with PNG data URLs, or with `format=png` the grid alone as a PNG",
                      "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
 
+# Routes whose answer the request can fix (a seed given): server.results computes it once and labels it.
+STORED_ANSWER = {200: {**PNG_OR_JSON[200], "headers": {
+    "ETag": {"description": "when the request fixes the answer (a seed given): a hash of its bytes, the same on "
+                            "every replica", "schema": {"type": "string"}},
+    "X-Genlab-Cache": {"description": "when the request fixes the answer: miss (computed now), hit (stored) or "
+                                      "shared (one computation answered several identical requests)",
+                       "schema": {"type": "string", "enum": ["miss", "hit", "shared"]}}}}}
+
 
 def _as_json(response: dict) -> dict:
     """An error response spelled out as application/json: on a route whose own media type is not JSON,

@@ -7,6 +7,7 @@ from typing import Annotated
 import torch
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from models.registry import LoadedModel
 from server.execution import Cost, Executor
@@ -85,8 +86,11 @@ class Runner:
     def price(self, model: LoadedModel, operation: str, batch: int, evaluations: int | None = None) -> Cost:
         return self.executor.price(model, operation, batch, evaluations)
 
-    async def __call__(self, cost: Cost, work) -> Response:
-        return await self.executor.run(self.request, cost, work)
+    async def __call__(self, cost: Cost, work, same_for: BaseModel | None = None) -> Response:
+        """Run `work` priced at `cost`; `same_for`: the parsed request when it alone fixes the answer (its seed
+        given, or nothing random), so identical requests are computed once (server.results)."""
+        fixed = None if same_for is None else same_for.model_dump_json()
+        return await self.executor.run(self.request, cost, work, fixed)
 
     async def stream(self, cost: Cost, events) -> Response:
         return await self.executor.stream(self.request, cost, events)

@@ -11,7 +11,7 @@ Whatever way the stream ends, the slot is released exactly once.
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import anyio
@@ -40,13 +40,14 @@ class EventStreamResponse(Response):
     media_type = "text/event-stream"
 
     def __init__(self, events: Iterator[tuple[str, dict]], run: Callable[[Callable[[], Any]], Any],
-                 cancel: Callable[[], None], release: Callable[[], None], threads: anyio.CapacityLimiter,
+                 cancel: Callable[[], None], release: Callable[[], None],
+                 submit: Callable[[Callable[[], Any]], Awaitable[Any]],
                  keepalive_seconds: float, write_timeout_seconds: float):
         self._events = events
         self._run = run  # runs a function under the request's ticket (deadline and cancellation checks)
         self._cancel = cancel
         self._release = release
-        self._threads = threads
+        self._submit = submit  # runs a function in one of the lane's worker threads
         self._keepalive = keepalive_seconds
         self._write_timeout = write_timeout_seconds
         self.background = None
@@ -81,7 +82,7 @@ class EventStreamResponse(Response):
 
     async def _produce(self, send: Send, disconnected: asyncio.Future) -> tuple[bytes, bool] | None:
         """The next chunk; keep-alives while it is computed; None at the end or once the client left."""
-        step = asyncio.ensure_future(anyio.to_thread.run_sync(self._next_event, limiter=self._threads))
+        step = asyncio.ensure_future(self._submit(self._next_event))
         while True:
             done, _ = await asyncio.wait({step, disconnected}, timeout=self._keepalive,
                                          return_when=asyncio.FIRST_COMPLETED)

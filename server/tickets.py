@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from models.interrupt import interruptible
+from models.precision import autocast
 
 
 class WorkStopped(Exception):
@@ -18,8 +19,9 @@ class WorkStopped(Exception):
 class Ticket:
     """One request's right to keep running: checked between sampler steps (thread-safe)."""
 
-    def __init__(self, deadline_seconds: float):
+    def __init__(self, deadline_seconds: float, precision: str = "fp32"):
         self.deadline_seconds = deadline_seconds
+        self.precision = precision
         self._deadline = time.monotonic() + deadline_seconds
         self._client_gone = threading.Event()
 
@@ -34,9 +36,10 @@ class Ticket:
                               "(GENLAB_DEADLINE_SECONDS); ask for fewer images or steps")
 
     def run(self, work: Callable[[], Any]) -> Any:
-        """Run `work` in this thread with the check installed at every models.interrupt.checkpoint()."""
+        """Run `work` in this thread with the check installed at every models.interrupt.checkpoint(), in the
+        request's precision (bf16 autocast for a checked model's pictures)."""
         yield_to_the_event_loop()
-        with interruptible(self.check), torch.inference_mode():
+        with interruptible(self.check), torch.inference_mode(), autocast(self.precision):
             return work()
 
 

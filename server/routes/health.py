@@ -17,5 +17,6 @@ async def get_ready(request: Request) -> JSONResponse:
     """Models are loaded (503 until then); lists checkpoints that failed to load, and slot use."""
     store, executor = request.app.state.store, request.app.state.executor
     body = {"ready": store.ready, "models": len(store.models), "failed": store.failed, "device": store.device,
-            "slots": executor.slots()}
+            "slots": executor.slots(), "results": executor.results.stats(),
+            "precision": executor.precisions()}
     return JSONResponse(body, status_code=200 if store.ready else 503)

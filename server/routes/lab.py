@@ -158,8 +158,7 @@ async def export_model(session_id: str, req: LabExport, request: Request):
     await asyncio.to_thread(_write_checkpoint, directory, card, exported["weights"])
     page = None
     if served:
-        model = await asyncio.to_thread(request.app.state.store.add, card_path(directory, model_id))
-        await asyncio.to_thread(request.app.state.executor.measure_one, model)
+        await asyncio.to_thread(request.app.state.store.add, card_path(directory, model_id))
         page = f"/{card['family']}?model={model_id}"
     return {"model_id": model_id, "family": card["family"], "title": card["title"], "page": page,
             "files": {kind: f"/api/lab/exports/{model_id}.{kind}" for kind in ("json", "safetensors")}}

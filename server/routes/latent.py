@@ -7,7 +7,7 @@ from models.data import load_digits
 from models.latent import INTERPOLATIONS, plane_grid, traverse
 from models.registry import LoadedModel
 from server.images import image_urls, make_grid, to_data_url, to_png
-from server.openapi import MODEL_WORK, PNG_OR_JSON
+from server.openapi import MODEL_WORK, PNG_OR_JSON, STORED_ANSWER
 from server.params import (
     QueryPng,
     Runner,
@@ -68,7 +68,7 @@ async def encode_image(model_id: str, req: ImageRequest, run: RunnerDep):
     return await run(run.price(model, "encode", 1), work)
 
 
-@router.post("/{model_id}/decode", responses=PNG_OR_JSON)
+@router.post("/{model_id}/decode", responses=STORED_ANSWER)
 async def decode_latents(model_id: str, req: DecodeRequest, run: RunnerDep, png: QueryPng):
     """Latents -> images (the decoder's Bernoulli means)."""
     store = run.store
@@ -84,10 +84,10 @@ async def decode_latents(model_id: str, req: DecodeRequest, run: RunnerDep, png:
         images = model.module.decode(torch.tensor(req.latents, device=store.device), labels)
         return images_response(images, png or req.format == "png", model=model.id)
 
-    return await run(run.price(model, "decode", len(req.latents)), work)
+    return await run(run.price(model, "decode", len(req.latents)), work, same_for=req)
 
 
-@router.post("/{model_id}/reconstruct", responses=PNG_OR_JSON)
+@router.post("/{model_id}/reconstruct", responses=STORED_ANSWER)
 async def reconstruct_image(model_id: str, req: ImageRequest, run: RunnerDep, png: QueryPng):
     """Image -> reconstruction, posterior and the ELBO split (recon and KL nats) it scores."""
     model, labels, x = await run.image_inputs(model_id, req, "encode", "decode")
@@ -106,10 +106,10 @@ async def reconstruct_image(model_id: str, req: ImageRequest, run: RunnerDep, pn
                      "elbo_nats": float(out["elbo"][0]), "beta": beta, "objective_nats": float(out["objective"][0])},
         }
 
-    return await run(run.price(model, "reconstruct", 1), work)
+    return await run(run.price(model, "reconstruct", 1), work, same_for=req if req.seed is not None else None)
 
 
-@router.post("/{model_id}/interpolate", responses=PNG_OR_JSON)
+@router.post("/{model_id}/interpolate", responses=STORED_ANSWER)
 async def interpolate_latents(model_id: str, req: InterpolateRequest, run: RunnerDep, png: QueryPng):
     """Decode a straight (lerp) or great-circle (slerp) path between two seeds, latents or images."""
     model = run.store.require(model_id, "decode")
@@ -127,11 +127,11 @@ async def interpolate_latents(model_id: str, req: InterpolateRequest, run: Runne
     projections = 0 if "encode" in model.capabilities else sum(image is not None for image in images)
     if projections:  # thousands of G passes on one image each, beside which the path's decodes are a few more
         return await run(run.price(model, "project", 1, projections * model.network_evaluations("project") + req.steps),
-                         work)
-    return await run(run.price(model, "decode", req.steps + 2), work)
+                         work, same_for=req)
+    return await run(run.price(model, "decode", req.steps + 2), work, same_for=req)
 
 
-@router.post("/{model_id}/traverse", responses=PNG_OR_JSON)
+@router.post("/{model_id}/traverse", responses=STORED_ANSWER)
 async def traverse_latent(model_id: str, req: TraverseRequest, run: RunnerDep, png: QueryPng):
     """Sweep one latent coordinate over [-span, span], the others held at a seed's draw or a given latent."""
     model = run.store.require(model_id, "decode")
@@ -148,7 +148,7 @@ async def traverse_latent(model_id: str, req: TraverseRequest, run: RunnerDep, p
         return images_response(frames, png or req.format == "png", key="frames", model=model.id, seed=seed,
                                dim=req.dim, latents=to_list(path))
 
-    return await run(run.price(model, "decode", req.steps), work)
+    return await run(run.price(model, "decode", req.steps), work, same_for=req if req.seed is not None else None)
 
 
 @router.post("/{model_id}/latent-map", responses=PNG_OR_JSON)

@@ -1,6 +1,6 @@
 """What is loaded: model list and model cards."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from models.data import IMAGE_SHAPE
 from models.registry import FAMILIES, LoadedModel
@@ -10,7 +10,7 @@ from server.params import StoreDep
 router = APIRouter(prefix="/api/models", tags=["models"])
 
 
-def describe(model: LoadedModel, full_card: bool) -> dict:
+def describe(model: LoadedModel, full_card: bool, precision: str) -> dict:
     card = model.card
     if not full_card:
         card = {**card, "training": {k: v for k, v in card["training"].items() if k != "history"}}
@@ -18,17 +18,22 @@ def describe(model: LoadedModel, full_card: bool) -> dict:
         "id": model.id, "family": model.family, "title": card["title"], "description": card.get("description", ""),
         "capabilities": sorted(model.capabilities), "latent_dim": model.latent_dim,
         "num_classes": model.num_classes, "image_shape": list(IMAGE_SHAPE),
-        "likelihood": FAMILIES[model.family].likelihood, "card": card,
+        "likelihood": FAMILIES[model.family].likelihood, "precision": precision, "card": card,
     }
 
 
 @router.get("")
-def list_models(store: StoreDep) -> dict:
-    """Every loaded model with its capabilities; checkpoints that failed to load are listed apart."""
-    return {"models": [describe(m, full_card=False) for m in store.models.values()], "failed": store.failed}
+def list_models(store: StoreDep, request: Request) -> dict:
+    """Every loaded model with its capabilities and the precision it draws in (bf16 where checked and faster:
+    docs/execution.md); checkpoints that failed to load are listed apart."""
+    store.pick_up_exports()
+    executor = request.app.state.executor
+    return {"models": [describe(m, False, executor.precision(m.id, "sample")) for m in store.models.values()],
+            "failed": store.failed}
 
 
 @router.get("/{model_id}", responses=UNKNOWN_MODEL)
-def get_model(model_id: str, store: StoreDep) -> dict:
+def get_model(model_id: str, store: StoreDep, request: Request) -> dict:
     """One model with its full card: config, data, training history, metrics."""
-    return describe(store.get(model_id), full_card=True)
+    store.pick_up_exports()
+    return describe(store.get(model_id), True, request.app.state.executor.precision(model_id, "sample"))

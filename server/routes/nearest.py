@@ -7,8 +7,8 @@ never saw is a near-copy (models/evaluation/memorization.py)."""
 import torch
 from fastapi import APIRouter, HTTPException
 
-from models.evaluate import CLASSIFIER_ID
 from models.checkpoint import weights_path
+from models.evaluate import CLASSIFIER_ID
 from models.evaluation.memorization import FEATURES_FILE, NEAR_COPY_RATIO, Neighbours, ShippedDigits, shipped_digits
 from models.metrics import significant
 from models.registry import LoadedModel

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from server.openapi import MODEL_WORK, PNG_OR_JSON
+from server.openapi import MODEL_WORK, STORED_ANSWER
 from server.params import (
     QueryPng,
     RunnerDep,
@@ -18,7 +18,7 @@ from server.schemas import SampleRequest
 router = APIRouter(prefix="/api/models", tags=["sample"])
 
 
-@router.post("/{model_id}/sample", responses={**MODEL_WORK, **PNG_OR_JSON})
+@router.post("/{model_id}/sample", responses={**MODEL_WORK, **STORED_ANSWER})
 async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: QueryPng):
     """Draw n digits (optionally of one class, at a temperature); the seed fixes the pixels."""
     store = run.store
@@ -48,4 +48,4 @@ async def sample_images(model_id: str, req: SampleRequest, run: RunnerDep, png: 
             labels=drawn.tolist() if drawn is not None else None,
         )
 
-    return await run(run.price(model, "sample", req.n, evaluations), work)
+    return await run(run.price(model, "sample", req.n, evaluations), work, same_for=req if req.seed is not None else None)

@@ -38,6 +38,20 @@ def test_png_round_trip_keeps_8_bit_values():
     assert to_data_url(b"\x89PNG").startswith("data:image/png;base64,")
 
 
+@pytest.mark.parametrize("shape", [(1, 28, 28), (1, 29, 150), (28, 28)])
+def test_the_direct_png_encoder_gives_pillows_pixels_exactly(shape):
+    """Written without Pillow (server.images.png_bytes), decoded by it: the same 8-bit levels Pillow's own
+    encoder stores, for a digit, a grid's odd sizes and a bare (H, W) picture; and a batch encoded at once
+    gives each image's own PNG."""
+    x = torch.rand(shape, generator=torch.Generator().manual_seed(0))
+    expected = (x.reshape(shape[-2:]).numpy() * 255).round().astype(np.uint8)
+    decoded = Image.open(io.BytesIO(to_png(x)))
+    decoded.load()
+    assert decoded.mode == "L" and np.array_equal(np.asarray(decoded), expected)
+    batch = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    assert images.image_urls(batch) == [to_data_url(to_png(image)) for image in batch]
+
+
 def test_grid_layout_with_gaps():
     images = torch.ones(10, 1, 28, 28)
     grid = make_grid(images, per_row=8, gap=2)

@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 LOCK := requirements.lock
 TORCH_VERSION := 2.13.0
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
@@ -15,7 +16,7 @@ TORCH := $(shell nvidia-smi >/dev/null 2>&1 && echo cuda || echo cpu)
 endif
 $(if $(filter $(TORCH),cpu cuda),,$(error TORCH is cpu or cuda, not '$(TORCH)'))
 
-.PHONY: setup serve test chromium checkpoints bench lint
+.PHONY: setup serve test debian-packages checkpoints bench lint
 
 # torch goes first, alone (--no-deps): that step picks its build; the next one installs its dependencies with
 # everything else, from the lock. Switching builds: rm -rf .venv && make setup TORCH=cuda (or cpu).
@@ -46,12 +47,14 @@ setup: $(VENV)/.installed
 serve: setup
 	$(VENV)/bin/genlab serve --host 127.0.0.1 --port 8000
 
-# Browser tests drive Debian's Chromium (never a downloaded browser); install it if we may.
-chromium:
-	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } \
-		|| { echo "Debian's chromium is required: sudo apt-get install -y chromium"; exit 1; }
+# Browser tests drive Debian's Chromium (never a downloaded browser), and the scale-out test puts Debian's nginx in
+# front of two replicas; install them if we may.
+debian-packages:
+	@missing="$$(test -x $(CHROMIUM) || echo chromium) $$(test -x $(NGINX) || echo nginx-light)"; \
+	test -z "$$(echo $$missing)" || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q $$missing; } \
+		|| { echo "the tests need Debian's $$missing: sudo apt-get install -y $$missing"; exit 1; }
 
-test: setup chromium
+test: setup debian-packages
 	$(PY) -m pytest -q
 
 checkpoints: setup

@@ -1,9 +1,10 @@
 """`genlab bench diffusion`: how far DDIM sampling is from the machine's arithmetic limit.
 
 For each batch size it prints the measured milliseconds per image per step (median of several
-runs) and a lower bound for the same work: the network's FLOPs (torch's FlopCounterMode, with the
-classifier-free guidance doubling) times the steps, divided by this machine's measured dense
-matmul FLOP/s. The ratio says how much of the time is arithmetic and how much is overhead."""
+runs) and a lower bound for the same work: one guided noise prediction's arithmetic timed on the
+network's own layer shapes (models.flop_bound: each convolution and linear layer as the matrix
+product it amounts to, medians of several runs) times the steps. The ratio says how much of the time
+is arithmetic and how much is overhead. The dense square matmul's rate is printed beside it."""
 
 import statistics
 import time
@@ -11,6 +12,7 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from models.flop_bound import layer_bound_seconds
 from models.precision import matmul_rate
 
 
@@ -43,12 +45,21 @@ def bench_ddim(model, batch: int, steps: int = 20, guidance: float = 3.0, repeat
             "gflop_per_image_step": flops / (batch * steps) / 1e9, "seconds": measured, "flops": flops}
 
 
-def bench_diffusion(model, batches: tuple[int, ...] = (1, 16, 64), steps: int = 20) -> list[dict]:
+def step_bound(model, batch: int, guidance: float) -> dict:
+    """The layer-shape bound of one guided noise prediction over `batch` images (models.flop_bound)."""
+    x = torch.randn(batch, *model.state_shape)
+    labels = torch.zeros(batch, dtype=torch.long)
+    return layer_bound_seconds(lambda: model.eps(x, 10, labels, guidance), model)
+
+
+def bench_diffusion(model, batches: tuple[int, ...] = (1, 16, 64), steps: int = 20, guidance: float = 3.0) -> list[dict]:
     peak = matmul_flops_per_second()
     rows = []
     for batch in batches:
-        row = bench_ddim(model, batch, steps)
-        row["bound_ms_per_image_step"] = 1000 * row["flops"] / peak / (batch * steps)
+        row = bench_ddim(model, batch, steps, guidance)
+        bound = step_bound(model, batch, guidance)
+        row["bound_ms_per_image_step"] = 1000 * bound["seconds"] / batch
+        row["bound_gflops"] = bound["flops"] / bound["seconds"] / 1e9
         row["ratio_to_bound"] = row["ms_per_image_step"] / row["bound_ms_per_image_step"]
         row["peak_gflops"] = peak / 1e9
         rows.append(row)
@@ -88,8 +99,9 @@ def bench_pixelcnn(model, batches: tuple[int, ...] = (1, 16), repeats: int = 3) 
         labels = torch.arange(batch) % max(model.num_classes, 1) if model.num_classes else None
         x = torch.zeros(batch, 1, 28, 28)
         with torch.inference_mode():
-            cached = _median_seconds(lambda: model.sample(batch, torch.Generator().manual_seed(0), labels=labels), repeats)
-            full_pass = _median_seconds(lambda: model.net(x, labels), repeats * 3)
+            cached = _median_seconds(lambda b=batch, y=labels: model.sample(b, torch.Generator().manual_seed(0), labels=y),
+                                     repeats)
+            full_pass = _median_seconds(lambda x=x, y=labels: model.net(x, y), repeats * 3)
         rows.append({"batch": batch, "seconds": cached, "ms_per_pixel": 1000 * cached / 784, "images_per_second": batch / cached,
                      "naive_seconds": 784 * full_pass, "speedup": 784 * full_pass / cached, "full_passes": cached / full_pass})
     return rows

@@ -6,7 +6,9 @@ import time
 import warnings
 
 from server.bench_abuse import add_abuse_arguments, print_abuse
+from server.bench_concurrency import print_concurrent
 from server.bench_lab import print_lab
+from server.bench_lecture import add_lecture_arguments, print_lecture
 
 
 def bench_sample(model: str, n: int, repeats: int, warmup: int = 3) -> dict:
@@ -31,23 +33,23 @@ def bench_sample(model: str, n: int, repeats: int, warmup: int = 3) -> dict:
 
 def _print_sample(args) -> None:
     print("{model}: n={n}, {repeats} requests: median {median_ms:.1f} ms (IQR {q1_ms:.1f}-{q3_ms:.1f}, "
-          "min {min_ms:.1f})".format(**bench_sample(args.model or "vae-mnist", args.n, args.repeats)))
+          "min {min_ms:.1f})".format(**bench_sample(args.model or "vae-mnist", args.n or 64, args.repeats or 30)))
 
 
 def _print_diffusion(args) -> None:
     from pathlib import Path
 
-    from models.bench import bench_diffusion
+    from models.bench import bench_diffusion, machine
     from models.registry import load_model
     from server.config import Settings
 
     model_id = args.model or "ddpm-mnist"
     model = load_model(Path(Settings().checkpoint_dir) / f"{model_id}.json").module
-    print(f"{model_id}: DDIM-20 with guidance (two network passes per step), float32 on CPU")
+    print(f"{model_id}: DDIM-20 with guidance (two network passes per step), float32 on CPU ({machine()})")
     for r in bench_diffusion(model):
         print(f"batch {r['batch']:>2}: {r['ms_per_image_step']:7.2f} ms/image/step measured, "
-              f"{r['bound_ms_per_image_step']:6.2f} ms FLOP bound ({r['gflop_per_image_step']:.3f} GFLOP at "
-              f"{r['peak_gflops']:.0f} GFLOP/s matmul) -> {r['ratio_to_bound']:.1f}x the bound")
+              f"{r['bound_ms_per_image_step']:6.2f} ms bound ({r['gflop_per_image_step']:.3f} GFLOP at the layers' own "
+              f"{r['bound_gflops']:.0f} GFLOP/s; square matmul {r['peak_gflops']:.0f}) -> {r['ratio_to_bound']:.1f}x the bound")
 
 
 def _print_pixelcnn(args) -> None:
@@ -60,7 +62,7 @@ def _print_pixelcnn(args) -> None:
     model_id = args.model or "pixelcnn-mnist"
     model = load_model(Path(Settings().checkpoint_dir) / f"{model_id}.json").module
     print(f"{model_id}: class-conditional sampling, cached activations, float32 on CPU ({machine()})")
-    for r in bench_pixelcnn(model, repeats=args.repeats):
+    for r in bench_pixelcnn(model, repeats=args.repeats or 30):
         print(f"batch {r['batch']:>2}: {r['seconds']:6.2f} s = {r['ms_per_pixel']:.2f} ms per pixel, "
               f"{r['images_per_second']:.1f} images/s; naive (whole network per pixel) {r['naive_seconds']:.1f} s "
               f"-> {r['speedup']:.0f}x faster, the cost of {r['full_passes']:.0f} full passes")
@@ -75,14 +77,15 @@ def _print_latent(args) -> None:
 
     directory = Path(Settings().checkpoint_dir)
     pixel, latent = (load_model(directory / f"{i}.json").module for i in ("ddpm-mnist", args.model or "latent-ddpm-mnist"))
-    print(f"DDIM-50, guidance w = 1, batch 16, float32 on CPU ({machine()}); median of {args.repeats} runs")
-    for r in bench_latent_against_pixel(pixel, latent, repeats=args.repeats):
+    print(f"DDIM-50, guidance w = 1, batch 16, float32 on CPU ({machine()}); median of {args.repeats or 30} runs")
+    for r in bench_latent_against_pixel(pixel, latent, repeats=args.repeats or 30):
         print(f"{r['space']:>6} ({r['state']}): {r['ms_per_image']:7.1f} ms per image ({r['time_ratio']:.2f}x the pixel "
               f"model's), {r['gflop_per_image']:6.2f} GFLOP per image in the network ({r['flop_ratio']:.2f}x)")
 
 
 BENCHES = {"sample": _print_sample, "diffusion": _print_diffusion, "abuse": print_abuse, "pixelcnn": _print_pixelcnn,
-           "lab": print_lab, "latent": _print_latent}
+           "lab": print_lab, "latent": _print_latent, "lecture": print_lecture,
+           "concurrent": print_concurrent}
 
 
 def _print_bench(args) -> None:
@@ -98,8 +101,9 @@ def add_bench_parser(subparsers) -> None:
     p = subparsers.add_parser("bench", help="print speed figures (medians of several runs)")
     p.add_argument("what", choices=sorted(BENCHES))
     p.add_argument("--model", default=None, help="default: vae-mnist (sample), ddpm-mnist (diffusion), pixelcnn-mnist (pixelcnn)")
-    p.add_argument("--n", type=int, default=64)
-    p.add_argument("--repeats", type=int, default=30)
+    p.add_argument("--n", type=int, default=None, help="images per request (default 64; concurrent: 16 requests)")
+    p.add_argument("--repeats", type=int, default=None, help="runs to take the median of (default 30; concurrent 5)")
     p.add_argument("--rounds", type=int, default=3, help="lab: idle / full-lab rounds (each --seconds long)")
     add_abuse_arguments(p)
+    add_lecture_arguments(p)
     p.set_defaults(handler=_print_bench)

@@ -309,8 +309,9 @@ def format_report(r: dict) -> str:
 
 
 def add_abuse_arguments(p) -> None:
-    p.add_argument("--seconds", type=float, default=60, help="abuse: how long the clients run")
-    p.add_argument("--url", default=None, help="abuse: a running server on a loopback address (default: start one)")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="abuse, lab, lecture: how long the clients run (default 60 s; lecture 120 s)")
+    p.add_argument("--url", default=None, help="abuse, lab, lecture: a running server on a loopback address (default: start one)")
     p.add_argument("--think", type=float, default=0.25, help="abuse: seconds a well-behaved client pauses")
     for field in ("vae", "gan", "ddpm"):
         p.add_argument(f"--{field}", default=getattr(AbuseModels, field), help=f"abuse: the {field} model id")
@@ -320,6 +321,6 @@ def add_abuse_arguments(p) -> None:
 def print_abuse(args) -> dict:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     models = AbuseModels(vae=args.vae, gan=args.gan, ddpm=args.ddpm, max_steps=args.max_steps)
-    report = bench_abuse(args.seconds, models, args.url, args.think)
+    report = bench_abuse(args.seconds or 60, models, args.url, args.think)
     print(format_report(report))
     return report

@@ -141,9 +141,9 @@ def format_lab_report(r: dict) -> str:
 def print_lab(args) -> dict:
     models = AbuseModels(vae=args.vae, gan=args.gan, ddpm=args.ddpm)
     if args.url:
-        report = run_lab_bench(args.url, models, args.seconds, args.rounds, args.think)
+        report = run_lab_bench(args.url, models, args.seconds or 60, args.rounds, args.think)
     else:
         with uvicorn_server(REPO / "checkpoints") as (url, _):
-            report = run_lab_bench(url, models, args.seconds, args.rounds, args.think)
+            report = run_lab_bench(url, models, args.seconds or 60, args.rounds, args.think)
     print(format_lab_report(report))
     return report

@@ -1,4 +1,4 @@
-"""The `genlab` command: serve, train, evaluate, bench, lab."""
+"""The `genlab` command: serve, train, evaluate, bench, deploy, lab."""
 
 import argparse
 import importlib.metadata
@@ -16,7 +16,8 @@ HELP = {
     "serve": (("Start the web server with the shipped checkpoints: the pages at /, /vae, /gan, /diffusion, the JSON "
                "API under /api and its reference at /docs. Settings come from GENLAB_* variables (docs/api.md)."),
               ["genlab serve --port 8000",
-               "GENLAB_ALLOWED_HOSTS='[\"lab.example.org\"]' genlab serve --host 0.0.0.0   # a class on the LAN"]),
+               "GENLAB_ALLOWED_HOSTS='[\"lab.example.org\"]' genlab serve --host 0.0.0.0   # a class on the LAN",
+               "genlab serve --port 8001 --forwarded-allow-ips 10.0.0.5   # a replica behind a proxy at 10.0.0.5"]),
     "train": (("Train a model on genlab's MNIST digits and write its checkpoint and card (to --out); resumable from "
                "the state kept in --runs."),
               ["genlab train vae --id my-vae --latent-dim 16 --beta 1 --epochs 40",
@@ -30,7 +31,8 @@ HELP = {
                   "genlab evaluate vae-mnist --n 1000 --write   # update checkpoints/vae-mnist.json",
                   "genlab evaluate my-vae --checkpoints ./my-checkpoints",
                   "genlab evaluate --all --out table.json      # every model: print the table, save a copy",
-                  "genlab evaluate --all --write               # ship it (about 40 min on 2 CPU cores)"]),
+                  "genlab evaluate --all --write               # ship it (about 40 min on 2 CPU cores)",
+                  "genlab evaluate dcgan-mnist --bf16-check --write   # may the server sample it in bf16?"]),
     "fit-prior": (("Fit a trained VAE's sampling prior: a Gaussian mixture over where its encoder puts the training "
                    "digits (ex-post density estimation), so samples avoid the holes of N(0, I). Writes the checkpoint "
                    "and card; then run genlab evaluate ID --write."),
@@ -39,9 +41,17 @@ HELP = {
                "image per step against the FLOP bound, abuse = well-behaved clients beside hostile ones, pixelcnn = "
                "pixel-by-pixel sampling: ms per pixel, images/s, against re-running the network per pixel, lab = the light "
                "routes' p99 on an idle server against one running the lab at its maximum (--rounds of --seconds each), latent = "
-               "the latent DDPM against the pixel one: ms and network GFLOP per image at equal DDIM steps."),
+               "the latent DDPM against the pixel one: ms and network GFLOP per image at equal DDIM steps, lecture = a simulated "
+               "lecture: --clients students clicking through the pages' request mix, p50/p99 per kind, first SSE "
+               "frame, errors and 503s against the targets."),
               ["genlab bench sample --model vae-mnist --n 64", "genlab bench diffusion", "genlab bench pixelcnn --repeats 3",
-               "genlab bench abuse --seconds 30", "genlab bench lab --seconds 20 --rounds 3", "genlab bench latent --repeats 3"]),
+               "genlab bench abuse --seconds 30", "genlab bench lab --seconds 20 --rounds 3", "genlab bench latent --repeats 3",
+               "genlab bench lecture --clients 60 --seconds 120"]),
+    "deploy": (("Print the configuration of a standard load balancer (Debian's nginx) in front of several running "
+                "`genlab serve` replicas: inference spread by fewest connections, streams unbuffered, the client's "
+                "address passed on for fair shares, lab sessions kept on their replica (docs/scale-out.md)."),
+               ["genlab deploy nginx --replica 127.0.0.1:8001 --replica 127.0.0.1:8002 --listen 0.0.0.0:8000 > genlab.conf",
+                "nginx -c $PWD/genlab.conf"]),
     "lab": (("Run a live-lab training session without a browser: a small model (gan, vae, flow, diffusion) trained on "
              "a 2-D toy or the MNIST digits, from a preset or the defaults, printing one JSON line per frame: step, losses, "
              "mode_coverage (the share of the toy's modes, or of the 10 classes, covered; null for toys without discrete "
@@ -84,12 +94,13 @@ def _fail(message: str, status: int = 1) -> None:
 def _serve(args) -> None:
     import uvicorn
 
-    uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, log_level="info")
+    uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, log_level="info",
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
 
 
 def _evaluate(args) -> None:
     from models.checkpoint import CheckpointError
-    from models.evaluate import UnknownModel, evaluate_checkpoint, evaluate_sampler_costs
+    from models.evaluate import UnknownModel, evaluate_bf16, evaluate_checkpoint, evaluate_sampler_costs
     from server.config import Settings
 
     directory = Path(args.checkpoints) if args.checkpoints else Settings().checkpoint_dir
@@ -100,6 +111,8 @@ def _evaluate(args) -> None:
     try:
         if args.sampler_costs:
             metrics = evaluate_sampler_costs(directory, args.model_id, seed=args.seed, write=args.write)
+        elif args.bf16_check:
+            metrics = evaluate_bf16(directory, args.model_id, n=args.n, seed=args.seed, write=args.write)
         else:
             metrics = evaluate_checkpoint(directory, args.model_id, n=args.n, seed=args.seed, curves=args.curves,
                                           write=args.write)
@@ -156,6 +169,9 @@ def _add_evaluate_parser(sub) -> None:
     evaluate.add_argument("--sampler-costs", action="store_true",
                           help="diffusion: only FD/accuracy vs network evaluations for every sampler (ddpm, ddim, sde, ode), "
                                "200 samples a point, kept beside the card's other figures (slow: ~20 min on 2 CPU cores)")
+    evaluate.add_argument("--bf16-check", action="store_true",
+                          help="only whether --n seeded samples keep their class in bf16 (the classifier must agree "
+                               "on >= 99 %%): with --write the server may then sample the model in bf16 where bf16 is faster")
     evaluate.add_argument("--write", action="store_true", help="store the figures in the model's card")
     evaluate.set_defaults(handler=_evaluate)
 
@@ -184,6 +200,7 @@ def _add_fit_prior_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from models.train import add_train_parser
     from server.bench import add_bench_parser
+    from server.deploy import add_deploy_parser
     from server.lab_cli import add_lab_parser
 
     parser = argparse.ArgumentParser(
@@ -196,11 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the web server with the shipped checkpoints")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
+                       help="proxies whose X-Forwarded-For names the client (comma-separated; default 127.0.0.1)")
     serve.set_defaults(handler=_serve)
     add_train_parser(sub)
     _add_evaluate_parser(sub)
     _add_fit_prior_parser(sub)
     add_bench_parser(sub)
+    add_deploy_parser(sub)
     add_lab_parser(sub, *HELP["lab"])
     for name, (description, examples) in HELP.items():
         command = sub.choices[name]

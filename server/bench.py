@@ -12,19 +12,19 @@ from server.bench_lecture import add_lecture_arguments, print_lecture
 
 
 def bench_sample(model: str, n: int, repeats: int, warmup: int = 3) -> dict:
-    """Median and spread of POST /sample latency (network excluded, everything else included)."""
+    """Median and spread of POST /sample latency (network excluded, everything else included). Every request has
+    a seed of its own: a repeated one would be answered from the result store (server/results.py)."""
     from fastapi.testclient import TestClient
 
     from server.app import create_app
 
     with TestClient(create_app()) as client:
-        body = {"n": n, "seed": 0}
-        for _ in range(warmup):
-            client.post(f"/api/models/{model}/sample", json=body).raise_for_status()
+        for seed in range(repeats, repeats + warmup):
+            client.post(f"/api/models/{model}/sample", json={"n": n, "seed": seed}).raise_for_status()
         times = []
-        for i in range(repeats):
+        for seed in range(repeats):
             start = time.perf_counter()
-            client.post(f"/api/models/{model}/sample", json={**body, "seed": i}).raise_for_status()
+            client.post(f"/api/models/{model}/sample", json={"n": n, "seed": seed}).raise_for_status()
             times.append((time.perf_counter() - start) * 1000)
     quartiles = statistics.quantiles(times, n=4)
     return {"model": model, "n": n, "repeats": repeats, "median_ms": statistics.median(times),

@@ -95,9 +95,12 @@ class Executor:
         self.results.forget(model.id)
 
     def _may_use_bf16(self, model: LoadedModel) -> bool:
-        """Its card records a passed check (models/precision_check.py) and bf16 is measured faster here."""
+        """Its card records a passed check (models/precision_check.py) and bf16 is measured faster here. On a GPU
+        the model stays float32: the check and the speed measurement are the CPU's (no GPU has been lent to
+        measure them on one)."""
         check = (model.card.get("inference") or {}).get("bf16") or {}
-        if self.settings.inference_precision == "fp32" or not check.get("passed"):
+        on_cpu = all(p.device.type == "cpu" for p in model.module.parameters())
+        if self.settings.inference_precision == "fp32" or not check.get("passed") or not on_cpu:
             return False
         if self._bf16_speed is None:
             self._bf16_speed = bf16_speed(size=512, repeats=3)  # small: ~1 s where bf16 is 50x slower

@@ -13,7 +13,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from models.flop_bound import layer_bound_seconds
-from models.precision import matmul_rate
+from models.precision import autocast, matmul_rate
 
 
 def matmul_flops_per_second(size: int = 1024, repeats: int = 10) -> float:
@@ -45,19 +45,25 @@ def bench_ddim(model, batch: int, steps: int = 20, guidance: float = 3.0, repeat
             "gflop_per_image_step": flops / (batch * steps) / 1e9, "seconds": measured, "flops": flops}
 
 
-def step_bound(model, batch: int, guidance: float) -> dict:
-    """The layer-shape bound of one guided noise prediction over `batch` images (models.flop_bound)."""
+def step_bound(model, batch: int, guidance: float, precision: str = "fp32") -> dict:
+    """The layer-shape bound of one guided noise prediction over `batch` images (models.flop_bound), its products
+    timed in the precision the sampler runs in."""
     x = torch.randn(batch, *model.state_shape)
     labels = torch.zeros(batch, dtype=torch.long)
-    return layer_bound_seconds(lambda: model.eps(x, 10, labels, guidance), model)
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    return layer_bound_seconds(lambda: model.eps(x, 10, labels, guidance), model, dtype=dtype)
 
 
-def bench_diffusion(model, batches: tuple[int, ...] = (1, 16, 64), steps: int = 20, guidance: float = 3.0) -> list[dict]:
+def bench_diffusion(model, batches: tuple[int, ...] = (1, 16, 64), steps: int = 20, guidance: float = 3.0,
+                    precision: str = "fp32") -> list[dict]:
+    """Each batch's measured DDIM run against its bound, both in `precision` (bf16: under autocast, as the server
+    runs a checked model on a machine where bf16 is faster)."""
     peak = matmul_flops_per_second()
     rows = []
     for batch in batches:
-        row = bench_ddim(model, batch, steps, guidance)
-        bound = step_bound(model, batch, guidance)
+        with autocast(precision):
+            row = bench_ddim(model, batch, steps, guidance)
+        bound = step_bound(model, batch, guidance, precision)
         row["bound_ms_per_image_step"] = 1000 * bound["seconds"] / batch
         row["bound_gflops"] = bound["flops"] / bound["seconds"] / 1e9
         row["ratio_to_bound"] = row["ms_per_image_step"] / row["bound_ms_per_image_step"]

@@ -41,9 +41,9 @@ def gemm_shapes(forward: Callable[[], None], network: nn.Module) -> list[tuple[i
     return shapes
 
 
-def gemm_seconds(m: int, k: int, n: int, repeats: int) -> float:
-    """Median time of one float32 (m x k) @ (k x n) product, after a warm-up."""
-    a, b = torch.randn(m, k), torch.randn(k, n)
+def gemm_seconds(m: int, k: int, n: int, repeats: int, dtype: torch.dtype = torch.float32) -> float:
+    """Median time of one (m x k) @ (k x n) product in `dtype`, after a warm-up."""
+    a, b = torch.randn(m, k, dtype=dtype), torch.randn(k, n, dtype=dtype)
     a @ b
     times = []
     for _ in range(repeats):
@@ -53,8 +53,10 @@ def gemm_seconds(m: int, k: int, n: int, repeats: int) -> float:
     return statistics.median(times)
 
 
-def layer_bound_seconds(forward: Callable[[], None], network: nn.Module, repeats: int = 7) -> dict:
-    """The bound for one `forward()`: seconds, its FLOPs, and the share of them the layers' products hold."""
+def layer_bound_seconds(forward: Callable[[], None], network: nn.Module, repeats: int = 7,
+                        dtype: torch.dtype = torch.float32) -> dict:
+    """The bound for one `forward()` with its products in `dtype` (bf16 for a forward under bf16 autocast):
+    seconds, its FLOPs, and the share of them the layers' products hold."""
     with FlopCounterMode(display=False) as counter, torch.inference_mode():
         forward()
     total = counter.get_total_flops()
@@ -62,8 +64,8 @@ def layer_bound_seconds(forward: Callable[[], None], network: nn.Module, repeats
     seconds, layer_flops = 0.0, 0
     for groups, m, k, n in gemm_shapes(forward, network):
         if (m, k, n) not in timed:
-            timed[m, k, n] = gemm_seconds(m, k, n, repeats)
+            timed[m, k, n] = gemm_seconds(m, k, n, repeats, dtype)
         seconds += groups * timed[m, k, n]
         layer_flops += 2 * groups * m * k * n
     rest = max(total - layer_flops, 0)
-    return {"seconds": seconds + rest / matmul_rate(torch.float32), "flops": total, "layer_share": layer_flops / total}
+    return {"seconds": seconds + rest / matmul_rate(dtype), "flops": total, "layer_share": layer_flops / total}

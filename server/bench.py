@@ -45,11 +45,11 @@ def _print_diffusion(args) -> None:
 
     model_id = args.model or "ddpm-mnist"
     model = load_model(Path(Settings().checkpoint_dir) / f"{model_id}.json").module
-    print(f"{model_id}: DDIM-20 with guidance (two network passes per step), float32 on CPU ({machine()})")
-    for r in bench_diffusion(model):
+    print(f"{model_id}: DDIM-20 with guidance (two network passes per step), {args.precision} on CPU ({machine()})")
+    for r in bench_diffusion(model, precision=args.precision):
         print(f"batch {r['batch']:>2}: {r['ms_per_image_step']:7.2f} ms/image/step measured, "
               f"{r['bound_ms_per_image_step']:6.2f} ms bound ({r['gflop_per_image_step']:.3f} GFLOP at the layers' own "
-              f"{r['bound_gflops']:.0f} GFLOP/s; square matmul {r['peak_gflops']:.0f}) -> {r['ratio_to_bound']:.1f}x the bound")
+              f"{r['bound_gflops']:.0f} GFLOP/s; square fp32 matmul {r['peak_gflops']:.0f}) -> {r['ratio_to_bound']:.1f}x the bound")
 
 
 def _print_pixelcnn(args) -> None:
@@ -103,6 +103,8 @@ def add_bench_parser(subparsers) -> None:
     p.add_argument("--model", default=None, help="default: vae-mnist (sample), ddpm-mnist (diffusion), pixelcnn-mnist (pixelcnn)")
     p.add_argument("--n", type=int, default=None, help="images per request (default 64; concurrent: 16 requests)")
     p.add_argument("--repeats", type=int, default=None, help="runs to take the median of (default 30; concurrent 5)")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="diffusion: run and bound in float32, or in bf16 autocast (where bf16 is faster)")
     p.add_argument("--rounds", type=int, default=3, help="lab: idle / full-lab rounds (each --seconds long)")
     add_abuse_arguments(p)
     add_lecture_arguments(p)

@@ -124,11 +124,15 @@ class Executor:
         costs = self.bf16_costs if precision == "bf16" else self.evaluation_costs
         return Cost(model.id, operation, evaluations, batch, evaluations * costs[model.id].seconds(batch), precision)
 
-    def lane_for(self, cost: Cost) -> FairSlots:
+    def lane_for(self, cost: Cost, stream: bool = False) -> FairSlots:
+        """The heavy lane for expensive work and for every stream: a stream holds its slot for as long as its
+        reader takes, however cheap its compute (cheap bf16 streams in the light lane gave the light routes a
+        300 ms p99 in `genlab bench lecture`)."""
         if cost.seconds > self.settings.max_request_seconds:
             raise OverBudget(f"{cost.describe()}, over the limit of {self.settings.max_request_seconds:g} s per "
                              "request (GENLAB_MAX_REQUEST_SECONDS): ask for fewer images or steps")
-        return self.lanes["light" if cost.seconds <= self.settings.light_request_seconds else "heavy"]
+        light = cost.seconds <= self.settings.light_request_seconds and not stream
+        return self.lanes["light" if light else "heavy"]
 
     def slots(self) -> dict:
         """Slot use per lane and in total, for /readyz and the abuse bench."""
@@ -170,7 +174,7 @@ class Executor:
     async def stream(self, request: Request, cost: Cost, events: Iterator[tuple[str, dict]]) -> Response:
         """Server-Sent Events from `events` (each item computed in a worker thread under a ticket); the
         slot is taken now, so a busy server still answers 429/503 before the stream starts."""
-        lane = self.lane_for(cost)
+        lane = self.lane_for(cost, stream=True)
         client = client_address(request)
         await lane.acquire(client)
         ticket = Ticket(self.settings.deadline_seconds, cost.precision)

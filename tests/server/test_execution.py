@@ -57,6 +57,18 @@ def test_cheap_work_takes_the_light_lane_and_dear_work_the_heavy_one(client):
     assert executor.lane_for(executor.price(ddpm, "trajectory", 64, evaluations=int(dear) + 1)).name == "heavy"
 
 
+def test_a_stream_takes_the_heavy_lane_however_cheap_its_compute(client):
+    """A stream holds its slot while its reader reads: in the light lane, cheap streams made the light routes wait
+    (genlab bench lecture: p99 300 ms against 80 ms)."""
+    executor, ddpm = client.app.state.executor, client.app.state.store.models["tiny-ddpm"]
+    cheap = executor.price(ddpm, "trajectory", 1, evaluations=1)
+    assert executor.lane_for(cheap).name == "light" and executor.lane_for(cheap, stream=True).name == "heavy"
+    with client.stream("GET", "/api/models/tiny-ddpm/trajectory/stream?n=1&steps=2&every=1&seed=1") as response:
+        next(response.iter_lines())
+        lanes = client.get("/readyz").json()["slots"]["lanes"]
+        assert lanes["heavy"]["busy"] == 1 and lanes["light"]["busy"] == 0
+
+
 def test_measuring_a_cost_leaves_torchs_threads_as_they_were():
     import torch
 

@@ -11,7 +11,9 @@ def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
 
 def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
     """Great-circle path (Shoemake 1985; White 2016): keeps the norm a Gaussian prior expects,
-    where lerp passes through the low-norm middle that samples never visit."""
+    where lerp passes through the low-norm middle that samples never visit. In float32 whatever precision the
+    ends were computed in (an encoder run in bf16 and a prior draw in float32: torch.dot takes one dtype)."""
+    a, b = a.float(), b.float()
     t = torch.linspace(0, 1, steps, device=a.device)[:, None]
     cos = torch.dot(a / a.norm(), b / b.norm()).clamp(-1, 1)
     omega = torch.arccos(cos)

@@ -1,6 +1,8 @@
 """The home page reads for a student (issue 13, points 18 and 19): what to try first, the family map
 near the top with its content right, no developer text, and likelihoods only with their labels."""
 
+import re
+
 from playwright.sync_api import Page, expect
 
 
@@ -37,4 +39,5 @@ def test_try_first_links_open_the_sections_they_name(page: Page, live_server: st
     links = page.locator("#try-first a")
     expect(links).to_have_count(8)  # six sections, then /compare and /quiz
     links.first.click()
-    expect(page).to_have_url(f"{live_server}/vae?sec=sliders", timeout=20_000)  # a loaded CI box navigates slowly
+    # the page may already have written its own state after the section (a loaded CI box navigates slowly)
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/vae\?sec=sliders(&|$)"), timeout=20_000)

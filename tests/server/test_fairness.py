@@ -1,17 +1,11 @@
 """Fair slots: a client's share, the order in which freed slots are handed out, 429 and 503."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from server.fairness import FairSlots, ServerBusy, TooManyRequests
-
-
-def run(coro):
-    """On a thread of its own: a browser test's sync Playwright may have left a loop running in this one."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coro).result()
+from tests.server.loop import run
 
 
 def test_a_client_cannot_hold_every_slot_while_another_waits():

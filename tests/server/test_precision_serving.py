@@ -75,3 +75,27 @@ def test_a_malformed_check_in_a_card_fails_that_model_alone(tiny_dir, tmp_path):
     with _serve(_checkpoints(tiny_dir, tmp_path, {"bf16": {"agreement": 2.0, "passed": True, "n": 1000}})) as c:
         listing = c.get("/api/models").json()
         assert listing["models"] == [] and "inference.bf16.agreement" in listing["failed"][0]["error"]
+
+
+def test_every_picture_operation_answers_in_bf16(tiny_dir, tmp_path, bf16_is_faster):
+    """bf16 ends meet float32 ones (an encoded image and a prior draw on one slerp path; a diffusion model's
+    bf16 noise predictions in its float32 state): each picture route of a checked VAE and DDPM answers 200."""
+    for name in ("tiny-vae", "tiny-ddpm"):
+        card = json.loads((tiny_dir / f"{name}.json").read_text()) | {"inference": PASSED}
+        (tmp_path / f"{name}.json").write_text(json.dumps(card))
+        shutil.copy(tiny_dir / f"{name}.safetensors", tmp_path / f"{name}.safetensors")
+    digit = {"pixels": [0.0] * 392 + [1.0] * 392}
+    with _serve(tmp_path) as c:
+        assert c.get("/readyz").json()["precision"]["bf16_models"] == ["tiny-ddpm", "tiny-vae"]
+        vae, ddpm = "/api/models/tiny-vae", "/api/models/tiny-ddpm"
+        calls = [(f"{vae}/sample", {"n": 4, "seed": 1}), (f"{vae}/decode", {"latents": [[0.1, -0.2]]}),
+                 (f"{vae}/interpolate", {"start": {"image": digit}, "end": {"seed": 2}, "steps": 4}),
+                 (f"{vae}/interpolate", {"start": {"seed": 1}, "end": {"seed": 2}, "steps": 4, "method": "lerp"}),
+                 (f"{vae}/traverse", {"seed": 1, "dim": 1, "steps": 3}), (f"{vae}/latent-map", {"grid": 4}),
+                 (f"{ddpm}/sample", {"n": 2, "seed": 1, "label": 3, "steps": 5}),
+                 (f"{ddpm}/trajectory", {"n": 2, "seed": 1, "label": 3, "steps": 5, "sampler": "ddpm"}),
+                 (f"{ddpm}/inpaint", {"image": digit, "mask": {"pixels": [1.0] * 392 + [0.0] * 392}, "label": 3, "steps": 5})]
+        for path, body in calls:
+            assert c.post(path, json=body).status_code == 200, (path, body)
+        stream = c.get(f"{ddpm}/trajectory/stream?n=2&steps=5&label=3&seed=1")
+        assert stream.status_code == 200 and "event: done" in stream.text

@@ -10,10 +10,7 @@ import pytest
 from fastapi.responses import Response
 
 from server.results import CACHE_HEADER, ResultCache
-
-
-def run(coro):
-    return asyncio.run(coro)
+from tests.server.loop import run
 
 
 class Computation:

@@ -11,13 +11,14 @@ import torch
 from models.registry import load_model
 from server.config import REPO_ROOT
 from server.workers import WorkerPool
+from tests.server.loop import run
 
 
 def _in_pool(pool: WorkerPool, *jobs):
     async def scenario():
         return await asyncio.gather(*(pool.run(job) for job in jobs))
 
-    return asyncio.run(scenario())
+    return run(scenario())
 
 
 def test_every_worker_runs_torch_on_its_own_fixed_thread_count_however_many_jobs_run():

@@ -29,7 +29,7 @@ def matmul_rate(dtype: torch.dtype, size: int = 1024, repeats: int = 6) -> float
 
 
 # Operations whose answer is pictures: the ones a model may run in bf16 once its samples pass the check.
-# Likelihoods, scores, ELBOs, latents read as numbers and GAN inversion (gradients) stay float32.
+# Likelihoods, scores, ELBOs, /encode's latents and GAN inversion (gradients) stay float32.
 BF16_OPERATIONS = frozenset({"sample", "decode", "interpolate", "trajectory", "inpaint", "langevin", "complete"})
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from server.bench_abuse import _client, _machine, _peak_rss_gb, _percentile, _require_loopback
+from server.bench_abuse import JSON, _client, _machine, _outcome, _peak_rss_gb, _percentile, _require_loopback
 from server.spawn import REPO, uvicorn_server
 
 TARGETS = {"light_p50_ms": 100, "light_p99_ms": 1000, "first_frame_p99_ms": 500, "errors": 0, "busy_share": 0.02,
@@ -74,26 +74,20 @@ def _body(template: dict | None, rng: random.Random, latent_dim: int) -> bytes |
 
 
 def _click(client: httpx.Client, method: str, path: str, body: bytes | None) -> tuple[str, float | None]:
-    """One request: its outcome ('ok', 'busy' for 503 + Retry-After, else what went wrong) and, for a stream,
-    the milliseconds to its first frame. A stream is read to its end, as the page plays it."""
-    start = time.perf_counter()
-    try:
-        if method != "STREAM":
-            response = client.request(method, path, content=body, headers={"Content-Type": "application/json"})
-            first = None
-        else:
-            first = None
-            with client.stream("GET", path) as response:
-                for line in response.iter_lines():
-                    if first is None and line.startswith("event: step"):
-                        first = (time.perf_counter() - start) * 1000
-    except httpx.TimeoutException:
-        return "timeout", None
-    except httpx.HTTPError as exc:
-        return type(exc).__name__, None
-    if response.status_code == 503 and "retry-after" in response.headers:
-        return "busy", first
-    return ("ok" if response.is_success else f"http {response.status_code}"), first
+    """One request: its outcome (bench_abuse's: 'ok', 'busy' for 503 + Retry-After, else what went wrong) and,
+    for a stream, the milliseconds to its first frame. A stream is read to its end, as the page plays it."""
+    if method != "STREAM":
+        return _outcome(client.request, method, path, content=body, headers=JSON), None
+    start, first = time.perf_counter(), []
+
+    def read_stream() -> httpx.Response:
+        with client.stream("GET", path) as response:
+            for line in response.iter_lines():
+                if not first and line.startswith("event: step"):
+                    first.append((time.perf_counter() - start) * 1000)
+        return response
+
+    return _outcome(read_stream), first[0] if first else None
 
 
 def _student(url: str, address: str, seed: int, stop_at: float, think: float, mix: list, latent_dim: int) -> list:
@@ -116,8 +110,10 @@ def _student(url: str, address: str, seed: int, stop_at: float, think: float, mi
     return results
 
 
-def _students(url: str, first: int, count: int, stop_at: float, think: float, mix: list, latent_dim: int) -> list:
-    """`count` students as threads of this process (one of CLIENT_PROCESSES)."""
+def _students(url: str, first: int, count: int, seconds: float, think: float, mix: list, latent_dim: int) -> list:
+    """`count` students as threads of this process (one of CLIENT_PROCESSES), for `seconds` from now: a spawned
+    process's monotonic clock is not its parent's."""
+    stop_at = time.monotonic() + seconds
     with ThreadPoolExecutor(count) as pool:
         futures = [pool.submit(_student, url, f"127.0.{1 + i // 250}.{1 + i % 250}", i, stop_at, think, mix,
                                latent_dim) for i in range(first, first + count)]
@@ -142,8 +138,7 @@ def run_lecture(url: str, models: LectureModels, seconds: float, clients: int, t
     share = -(-clients // CLIENT_PROCESSES)
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(CLIENT_PROCESSES, mp_context=spawn) as pool:
-        # the spawned processes start their clocks from the time left, not this process's monotonic clock
-        futures = [pool.submit(_students_for, url, first, min(share, clients - first), stop_at - time.monotonic(),
+        futures = [pool.submit(_students, url, first, min(share, clients - first), stop_at - time.monotonic(),
                                think, mix, models.latent_dim) for first in range(0, clients, share)]
         rows = [r for f in futures for r in f.result()]
     kinds = {kind: _summary([r for r in rows if r[0] == kind]) for kind, *_ in mix if any(r[0] == kind for r in rows)}
@@ -156,10 +151,6 @@ def run_lecture(url: str, models: LectureModels, seconds: float, clients: int, t
                                                       "p99_ms": _percentile(firsts, 99) if firsts else None},
             "errors": sum(everything["errors"].values()), "busy_share": everything["busy"] / max(1, len(rows)),
             "requests": len(rows), "peak_rss_gb": _peak_rss_gb(pid)}
-
-
-def _students_for(url, first, count, seconds_left, think, mix, latent_dim) -> list:
-    return _students(url, first, count, time.monotonic() + seconds_left, think, mix, latent_dim)
 
 
 def bench_lecture(seconds: float = 120, clients: int = 60, think: float = 3.0, models: LectureModels = LectureModels(),

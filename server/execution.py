@@ -6,9 +6,10 @@ model's measured time of one evaluation at that batch size (models.cost, timed a
 request over the budget is refused with 422 naming the limit; a cheap one goes to the light lane
 and an expensive one to the heavy lane, so no amount of expensive work can delay a cheap request
 behind it. Inside a lane, slots are shared fairly between clients (server.fairness). The work then
-runs in one of the lane's own worker threads (server.workers: each owns its torch threads, so concurrent
-requests share the cores instead of oversubscribing them) under a ticket that stops it between sampler steps when its deadline
-passes or its client disconnects (models.interrupt), and the slot is freed at once.
+runs in one of the lane's own worker threads (server.workers: each owns its torch threads, so
+concurrent requests share the cores instead of oversubscribing them) under a ticket that stops it
+between sampler steps when its deadline passes or its client disconnects (models.interrupt), and
+the slot is freed at once. A request whose body fixes its answer is computed once (server.results).
 """
 
 import asyncio

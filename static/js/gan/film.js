@@ -1,7 +1,7 @@
 // Training film: GET /api/models/{id}/film — the same 64 z decoded at points during training, and
 // the per-step losses. Scrubbing the chart or the slider shows the nearest frame; play replays training.
 
-import { runCount } from "../lib/training-runs.js";
+import { runCount, runOfEpoch, totalOf } from "../lib/training-runs.js";
 import { api, guarded } from "../lib/api.js";
 import { el, setSrc } from "../lib/images.js";
 import { getNumber, getString, setState } from "../lib/urlstate.js";
@@ -73,6 +73,13 @@ function formulas(model) {
   ];
 }
 
+/** "156 (run 3 of 12)" for a film of every run; "8 of its last run" for one that kept only its last. */
+function span(training, f) {
+  if (training?.whole_history) return `${totalOf(training, "epochs")} (${runOfEpoch(training, f.epoch)})`;
+  const epochs = training?.epochs ?? f.epoch;
+  return runCount(training) > 1 ? `${epochs} of its last run` : String(epochs);
+}
+
 export function createFilm(ctx) {
   const section = $("film");
   const slider = $("film-frame");
@@ -124,11 +131,9 @@ export function createFilm(ctx) {
     setSrc($("film-grid"), f.grid, `${model.id}'s 64 fixed z ${when(f)} of training`);
     $("film-grid").dataset.frame = String(frame);
     slider.value = frame;
-    const epochs = model.card?.training?.epochs ?? film.frames.at(-1).epoch;
     $("film-frame-out").textContent = `${frame + 1} / ${film.frames.length}`;
-    const lastRun = runCount(model.card?.training) > 1 ? " of its last run" : "";  // the film is that run's
-    $("film-caption").textContent = `${model.id} ${when(f)} of ${epochs}${lastRun} · step ${f.step.toLocaleString("en")}`
-      + " · the same 64 z in every frame";
+    $("film-caption").textContent = `${model.id} ${when(f)} of ${span(model.card?.training, f)}`
+      + ` · step ${f.step.toLocaleString("en")} · the same 64 z in every frame`;
     $("film-readout").textContent = readout(f);
     chart.setCurrent(frame);
     setState({ fm: model.id, ff: frame });

@@ -19,3 +19,30 @@ export function withEarlier(training, key) {
   const list = parts.length <= 4 ? ` (${parts.join(" + ")})` : "";
   return `${totalOf(training, key)} in ${parts.length} runs${list}`;
 }
+
+/** For a card with its whole history (--whole-history): which run trained `epoch`, as "run 3 of 12". */
+export function runOfEpoch(training, epoch) {
+  const runs = [...(training?.previous_runs || []), training || {}];
+  let end = 0;
+  const i = runs.findIndex((run) => (end += run.epochs || 0) >= epoch);
+  return `run ${i < 0 ? runs.length : i + 1} of ${runs.length}`;
+}
+
+/**
+ * Seconds of training at an epoch or a step: linear within each run, run after run for a card with its whole
+ * history (the runs went at different rates, e.g. a GAN's later runs took 5 G steps per D step); only the last
+ * run for a card that kept only that run's curves.
+ */
+export function trainingClock(training) {
+  const runs = training?.whole_history ? [...(training.previous_runs || []), training] : [training || {}];
+  const at = (key, value) => {
+    let [start, seconds] = [0, 0];
+    for (const run of runs) {
+      const length = run[key] || 0;
+      if (value <= start + length || run === runs.at(-1)) return seconds + ((value - start) / (length || 1)) * (run.seconds || 0);
+      [start, seconds] = [start + length, seconds + (run.seconds || 0)];
+    }
+    return seconds;
+  };
+  return { atEpoch: (e) => at("epochs", e), atStep: (s) => at("steps", s) };
+}

@@ -48,3 +48,9 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
     """Change the learning rate in place, keeping Adam's moment estimates."""
     for group in optimizer.param_groups:
         group["lr"] = lr
+
+
+def trained_networks(model) -> nn.ModuleDict:
+    """A lab model's networks (its nn.Module attributes: generator, encoder, layers, net, ...) as one module:
+    what a lab-only export saves and what reopening it loads."""
+    return nn.ModuleDict({name: value for name, value in vars(model).items() if isinstance(value, nn.Module)})

@@ -20,7 +20,7 @@ import math
 import torch
 
 from models.lab import mnist
-from models.lab.nets import make_optimizer, set_lr
+from models.lab.nets import make_optimizer, set_lr, trained_networks
 from models.lab.params import COMMON, defaults, validate
 from models.lab.presets import PRESETS
 from models.lab.toys import DRAWN, FAMILIES, Toys
@@ -76,7 +76,8 @@ class Session:
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
             raise ValueError(f"seed: expected an integer in [0, 2**32 - 1], got {seed!r}")
         self.specs = session_specs(family, data)
-        self.family, self.data, self.seed, self.preset = family, data, seed, preset
+        self.family, self.data, self.seed, self.preset, self.points = family, data, seed, preset, points
+        self._restored: tuple[dict, int] | None = None  # an export's weights and step (restore)
         self.world = mnist.Digits(classifier, seed) if data == mnist.MNIST else Toys(data, points, seed)
         self._kind = self.world.FAMILIES[family]
         self._initial = initial_hp(family, data, preset, hp)
@@ -88,12 +89,31 @@ class Session:
     # --- controls ---------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to step 0 with the hyper-parameters the session was created with: the same run as a fresh session."""
+        """Back to where the session began, with the hyper-parameters it was created with: step 0, the same run
+        as a fresh session; or, for a reopened export, its weights at its step."""
         self.hp = dict(self._initial)
         self.step_count = 0
         self._losses: dict[str, float] = {}
         self._g = torch.Generator().manual_seed(self.seed)
         self._build_model()
+        if self._restored is not None:
+            state, self.step_count = self._restored
+            try:
+                trained_networks(self.model).load_state_dict(state)
+            except RuntimeError as exc:  # a missing, unexpected or misshapen tensor
+                raise ValueError(f"the weights do not fit a {self.family} with these hyper-parameters: {exc}") from None
+            self.world.start(self.model, self.hp, self.step_count)
+
+    def restore(self, state: dict[str, torch.Tensor], step: int) -> None:
+        """Continue a lab-only export (models/lab/export.py): its networks' weights at its step count. The
+        optimizers start afresh (an export keeps no Adam moments), and the training draws go on from this
+        session's seed, so the run from here is reproducible but not the one the export came from."""
+        self._restored = ({k: v.float() for k, v in state.items()}, step)
+        try:
+            self.reset()
+        except ValueError:
+            self._restored = None
+            raise
 
     def change(self, **changes) -> dict:
         """Change hyper-parameters mid-run; out-of-range values raise ValueError and change nothing.

@@ -33,6 +33,10 @@ class LabCreate(Strict):
     steps_per_frame: StepCount = 10
 
 
+class LabReopen(Strict):
+    steps_per_frame: StepCount = 10
+
+
 class Play(Strict):
     action: Literal["play"]
 

@@ -67,8 +67,18 @@ def open_session(spec: dict, limits: WorkerLimits):
         from models.lab.mnist import load_classifier
 
         extra = {"classifier": load_classifier(limits.checkpoint_dir)}
-    return Session(spec["family"], spec["data"], seed=spec["seed"], preset=spec["preset"], points=spec["points"],
-                   **extra, **spec["hp"])
+    session = Session(spec["family"], spec["data"], seed=spec["seed"], preset=spec["preset"], points=spec["points"],
+                      **extra, **spec["hp"])
+    if spec.get("restore"):  # a reopened export: its weights travel as safetensors bytes (an actor may be remote)
+        from safetensors import SafetensorError
+        from safetensors.torch import load
+
+        try:
+            state = load(spec["restore"]["weights"])
+        except SafetensorError as exc:
+            raise ValueError(f"the export's weights are unreadable: {exc}") from None
+        session.restore(state, spec["restore"]["step"])
+    return session
 
 
 class SessionRunner:
@@ -80,6 +90,7 @@ class SessionRunner:
         self.state = STATE_PAUSED
         self.controls_applied = 0  # orders a frame against a control's reply: they reach a page by different roads
         self.started = time.monotonic()
+        self.first_step = session.step_count  # a reopened export starts at its step: the budget counts from there
         self.last_frame = 0.0
 
     # --- controls ---------------------------------------------------------------------------------
@@ -146,7 +157,7 @@ class SessionRunner:
     # --- frames -----------------------------------------------------------------------------------
 
     def budget(self) -> dict:
-        return {"steps_left": max(0, self.limits.max_steps - self.session.step_count),
+        return {"steps_left": max(0, self.limits.max_steps - (self.session.step_count - self.first_step)),
                 "seconds_left": round(max(0.0, self.limits.max_seconds - (time.monotonic() - self.started)), 1)}
 
     def exhausted(self) -> str | None:

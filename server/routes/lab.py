@@ -11,13 +11,13 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, StreamingResponse
 
-from models.checkpoint import atomic_write, card_path, weights_path, write_card
+from models.checkpoint import atomic_write, card_path, read_card, weights_path, write_card
 from models.lab import DRAWN, FAMILIES, MNIST, PRESETS, initial_hp, preset_fits, session_specs
-from models.lab.export import LAB_ONLY
+from models.lab.export import LAB_ONLY, reopen_spec
 from models.lab.runlog import run_log_csv
 from server.execution import client_address
 from server.lab import ControlRefused, LabManager, LabSession
-from server.lab.schemas import LabControl, LabCreate, LabExport
+from server.lab.schemas import LabControl, LabCreate, LabExport, LabReopen
 from server.lab.worker import describe_params
 from server.openapi import INVALID, error_response, event_stream
 from server.streams import KEEPALIVE, sse
@@ -31,7 +31,9 @@ CREATE = {**BODY, 429: error_response("this client already runs its share of lab
 # a control and an export are both messages to the session's worker
 TO_WORKER = {**NO_SESSION, **BODY, 409: error_response("the session has ended"),
              503: error_response("the session's worker did not answer in time", retry=True)}
+EXPORT_ID = r"^lab-[a-z0-9-]{1,48}$"
 EXPORT_FILE = r"^lab-[a-z0-9-]{1,48}\.(json|safetensors)$"
+NO_EXPORT = {404: error_response("no lab-only export has this id on this server")}
 CSV = {200: {"description": "one row per frame: step, each loss, each figure", "content": {"text/csv": {}}}}
 
 
@@ -83,6 +85,29 @@ async def create_session(req: LabCreate, request: Request):
     _precheck(req)
     session = await _lab(request).create(req.model_dump(), client_address(request))
     return {**_state(session), "preset": req.preset, "frame": session.frame}
+
+
+@router.post("/exports/{model_id}/session", status_code=201, responses={**CREATE, **NO_EXPORT})
+async def reopen_export(model_id: Annotated[str, PathParam(pattern=EXPORT_ID)], req: LabReopen, request: Request):
+    """Open a new session on a lab-only export (a 2-D run or an MNIST flow, which no other page shows): its
+    family, data, seed and hyper-parameters, its weights at its step, paused. The optimizers start afresh, and
+    the step budget counts from the export's step. An export served as a model (an MNIST GAN, VAE or diffusion
+    model) opens in its own page instead (422 says which)."""
+    directory = _lab(request).settings.lab_exports
+    if not card_path(directory / "downloads", model_id).is_file():
+        served = card_path(directory / "models", model_id).is_file()
+        raise HTTPException(422 if served else 404, f"{model_id!r} is served as a model: open it in its page" if served
+                            else f"no lab-only export {model_id!r} on this server")
+    try:
+        card = await asyncio.to_thread(read_card, card_path(directory / "downloads", model_id))
+        spec = reopen_spec(card)
+        weights = await asyncio.to_thread(weights_path(directory / "downloads", model_id).read_bytes)
+    except (ValueError, OSError) as exc:  # json's errors are ValueErrors
+        raise ControlRefused(f"export {model_id!r} cannot be reopened: {exc}") from None
+    step = spec.pop("step")
+    spec.update(steps_per_frame=req.steps_per_frame, restore={"weights": weights, "step": step})
+    session = await _lab(request).create(spec, client_address(request))
+    return {**_state(session), "preset": spec["preset"], "frame": session.frame, "export": model_id}
 
 
 @router.get("/sessions/{session_id}", responses=NO_SESSION)

@@ -218,3 +218,28 @@ def test_log_download(lab: Page, live_server: str):
     rows = httpx.get(f"{live_server}{href}", timeout=10).text.strip().splitlines()
     assert rows[0].startswith("step,") and "nll" in rows[0]
     assert rows[-1].startswith("20,")
+
+
+def test_an_export_opens_again_in_the_lab(lab: Page, live_server: str):
+    """Issue 15: a 2-D run's export (a download: no other page shows it) opens again from the export's link, at
+    its step, with its family, data and seed in the toolbar, and the link is a permalink of that export."""
+    opened(lab, f"{live_server}/lab?family=vae&data=moons&seed=4&n=30")
+    lab.keyboard.press("s")
+    expect(lab.locator("#step-count")).to_have_attribute("data-step", "30", timeout=30_000)
+    lab.keyboard.press("e")
+    again = lab.get_by_role("link", name="Open it again in the lab")
+    expect(again).to_be_visible(timeout=30_000)
+    first = lab.evaluate("document.body.dataset.session")
+    httpx.delete(f"{live_server}/api/lab/sessions/{first}", timeout=10)  # the lab holds few sessions per client
+    again.click()
+    expect(lab.locator("#step-count")).to_have_attribute("data-step", "30", timeout=60_000)
+    expect(lab.locator("#state-badge")).to_have_attribute("data-state", "paused")
+    assert (lab.locator("#family").input_value(), lab.locator("#data").input_value(), lab.locator("#seed").input_value()) \
+        == ("vae", "moons", "4")
+    assert re.fullmatch(r"lab-vae-moons-[0-9a-f]{6}", query(lab)["export"])
+    expect(lab.locator("#lab-error")).to_contain_text("Reopened")
+    lab.keyboard.press("s")
+    expect(lab.locator("#step-count")).to_have_attribute("data-step", "80", timeout=30_000)  # n: the default 50
+    lab.keyboard.press("n")  # a new seed is a new run: the link no longer names the export
+    expect(lab.locator("#step-count")).to_have_attribute("data-step", "0", timeout=60_000)
+    assert "export" not in query(lab)

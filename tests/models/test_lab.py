@@ -196,3 +196,39 @@ def test_cli_refuses_a_bad_setting_in_one_line(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "lr_g" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_an_export_reopens_with_its_weights_hp_and_drawn_points(family, tmp_path):
+    """A lab-only export (issue 15) rebuilt from its card alone: the same networks' weights (as stored, float16),
+    the same hyper-parameters and drawn points, at its step; a card that is not one is refused with the reason."""
+    from safetensors.torch import load_file
+
+    from models.lab.export import export_session, reopen_spec
+    from models.lab.nets import trained_networks
+
+    points = [[float(x), float(x) ** 2 / 4] for x in range(-4, 5)]
+    session = Session(family, "drawn", seed=5, points=points)
+    session.step(20)
+    card = export_session(session, tmp_path, "lab-x")
+    spec = reopen_spec(json.loads((tmp_path / "lab-x.json").read_text()))
+    assert spec["points"] == points and spec["hp"] == session.hp and spec["step"] == 20
+    step = spec.pop("step")
+    reopened = Session(spec.pop("family"), spec.pop("data"), **{k: spec.pop(k) for k in ("seed", "preset", "points")},
+                       **spec.pop("hp"))
+    stored = load_file(str(tmp_path / "lab-x.safetensors"))
+    reopened.restore(stored, step)
+    assert reopened.step_count == 20 and reopened.frame()["step"] == 20
+    for name, tensor in trained_networks(reopened.model).state_dict().items():
+        assert torch.equal(tensor, stored[name].float()), name
+    reopened.step(3)
+    reopened.reset()  # back to the export, not to step 0
+    assert reopened.step_count == 20
+    assert all(torch.equal(t, stored[n].float()) for n, t in trained_networks(reopened.model).state_dict().items())
+
+    with pytest.raises(ValueError, match="not a lab-only export"):
+        reopen_spec({**card, "family": "gan"})
+    with pytest.raises(ValueError, match="training.steps"):
+        reopen_spec({**card, "training": {**card["training"], "steps": -1}})
+    with pytest.raises(ValueError, match="do not fit"):
+        Session(family, "drawn", seed=5, points=points).restore({"nothing": torch.zeros(1)}, 3)

@@ -273,6 +273,42 @@ def test_a_2d_run_exports_as_a_download(lab):
     assert client.get("/api/lab/exports/..%2Fsecrets.json").status_code in (404, 422)
 
 
+def test_a_lab_only_export_reopens_in_a_new_session_at_its_step_with_its_weights(lab):
+    """Issue 15: a 2-D run exported as a download opens again (in the lab page): the same family, data, seed and
+    hyper-parameters, its step, its trained samples, paused; it trains on, and reset returns to the export."""
+    client, _ = lab
+    session = _create(client, hp={"lr_g": 0.002})
+    _control(client, session, action="step", n=300)
+    trained = _frames(client, session, 10, until=lambda f: f.get("step") == 300)[-1]
+    assert trained["step"] == 300
+    body = client.post(f"/api/lab/sessions/{session['id']}/export", json={}).json()
+    fresh = _create(client)
+
+    reopened = client.post(f"/api/lab/exports/{body['model_id']}/session", json={"steps_per_frame": 7})
+    assert reopened.status_code == 201, reopened.text
+    OPENED.append((client, reopened.json()["id"]))
+    again = reopened.json()
+    assert (again["family"], again["data"], again["seed"], again["step"], again["export"]) == (
+        "gan", "8gaussians", 3, 300, body["model_id"])
+    assert again["hp"]["lr_g"] == 0.002 and again["state"] == "paused" and again["frame"]["step"] == 300
+
+    def distance(a, b):  # mean distance between two frames' samples (the same fixed draws per step)
+        return sum(math.dist(p, q) for p, q in zip(a["samples"], b["samples"], strict=True)) / len(a["samples"])
+
+    assert distance(again["frame"], trained) < distance(fresh["frame"], trained) / 5  # its weights, not fresh ones
+    assert _control(client, again, action="step", n=5).status_code == 200
+    assert _frames(client, again, 10, until=lambda f: f.get("step") == 305)[-1]["step"] == 305  # it trains on
+    assert _control(client, again, action="reset").json()["step"] == 300
+    assert again["budget"]["steps_left"] == session["budget"]["steps_left"]  # counted from the export's step
+
+
+def test_reopening_names_what_is_wrong(lab, tmp_path):
+    client, _ = lab
+    assert client.post("/api/lab/exports/lab-nothing-here/session", json={}).status_code == 404
+    assert client.post("/api/lab/exports/vae-mnist/session", json={}).status_code == 422  # not a lab export id
+    assert client.post("/api/lab/exports/lab-x/session", json={"steps_per_frame": 0}).status_code == 422
+
+
 def test_an_mnist_run_exports_as_a_model_the_regular_pages_open(tmp_path):
     write_tiny_checkpoints(tmp_path)  # the lab judges MNIST samples with the (tiny) digit classifier
     with uvicorn_server(tmp_path, SLOW_START) as (url, _), httpx.Client(base_url=url, timeout=150) as client:

@@ -57,8 +57,21 @@ function panelError(id, err) {
 // --- the session -----------------------------------------------------------------------------------
 
 function spec() {
+  if (s.export) return { export: s.export, steps_per_frame: s.spf };
   return { family: s.family, data: s.data, seed: s.seed, preset: s.preset, hp: s.overrides,
     points: s.data === "drawn" ? s.points : null, steps_per_frame: s.spf };
+}
+
+/** A reopened export sets the toolbar from what it was (family, data, seed, preset); the link's hand-set
+ * hyper-parameters are then applied on top of the export's own. */
+async function adoptExport(opened) {
+  Object.assign(s, { family: opened.info.family, data: opened.info.data, seed: opened.info.seed,
+    preset: opened.info.preset, points: null });
+  syncToolbar();
+  say(`Reopened ${s.export} at step ${opened.info.step.toLocaleString("en")}: its weights and hyper-parameters; `
+    + "the optimizers start afresh. Press Space to train on.");
+  if (Object.keys(s.overrides).length) await quiet(control({ action: "change", hp: s.overrides }, "hp-panel"));
+  writeState(s);
 }
 
 async function start() {
@@ -72,7 +85,7 @@ async function start() {
   $("export-result").textContent = "";
   syncToolbar();
   $("draw-panel").hidden = s.data !== "drawn";
-  if (s.data === "drawn" && !s.points?.length) {
+  if (s.data === "drawn" && !s.points?.length && !s.export) {
     showState("drawing", NaN);
     say("Draw some points in the panel below, then press “Train on this drawing”.");
     $("draw-panel").scrollIntoView({ block: "center" });
@@ -96,6 +109,7 @@ async function start() {
     $("download-log").setAttribute("aria-disabled", "false");
     if (info.frame) onFrame({ ...info.frame, state: info.state });
     showState(info.state, info.step);
+    if (s.export) await adoptExport(opened);
   } catch (err) {
     if (mine !== generation) return;
     refused(err);
@@ -188,6 +202,7 @@ async function applyPreset(name) {
   if (!session) {
     s.preset = name;
     s.overrides = {};
+    s.export = null;
     syncToolbar();
     return start();
   }
@@ -218,7 +233,7 @@ function setSpeed(spf) {
 }
 
 function restartWith(changes) {
-  Object.assign(s, changes);
+  Object.assign(s, { export: null }, changes);  // a new run: no longer the reopened export
   if (s.preset && !presetsFor(options, s.family, s.data).includes(s.preset)) s.preset = null;
   writeState(s);
   start();
@@ -246,6 +261,7 @@ async function exportModel() {
       return a;
     };
     if (result.page) out.append(link(result.page, `Open it in its explorer: ${result.page}`), " ");
+    else out.append(link(`/lab?export=${result.model_id}`, "Open it again in the lab"), " ");
     for (const [kind, href] of Object.entries(result.files || {})) out.append(link(href, kind, true), " ");
     panelError("run-panel", null);
   } catch (err) {

@@ -34,11 +34,14 @@ async function request(method, path, body) {
 export const labOptions = () => request("GET", "/options");
 
 /**
- * Create a session and start reading its frames. handlers: {frame(frame), end({reason, detail}), lost(error)}.
- * Resolves to {info, control, close, logUrl, export}; rejects with an ApiError (422, 429, 503...).
+ * Create a session (or, with spec.export, reopen that lab-only export in a new one) and start reading its
+ * frames. handlers: {frame(frame), end({reason, detail}), lost(error)}.
+ * Resolves to {info, control, close, logUrl, export}; rejects with an ApiError (404, 422, 429, 503...).
  */
 export async function openSession(spec, handlers) {
-  const info = await request("POST", "/sessions", spec);
+  const info = spec.export
+    ? await request("POST", `/exports/${encodeURIComponent(spec.export)}/session`, { steps_per_frame: spec.steps_per_frame })
+    : await request("POST", "/sessions", spec);
   const id = encodeURIComponent(info.id);
   let source = null;
   let ended = false;

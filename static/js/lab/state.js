@@ -1,12 +1,15 @@
 // What the lab's permalink keeps: family, data, seed, preset, the hyper-parameters the user set by
 // hand (hp=lr_g:0.01,loss:hinge), steps per frame, the Step button's n and a drawn distribution.
 // Opening the link starts a session with the same settings (the run itself is replayed by pressing play).
+// A link to a reopened export (export=lab-gan-8gaussians-1a2b3c) opens that export again instead, with the
+// hand-set hyper-parameters applied on top.
 
 import { getNumber, getString, setState } from "../lib/urlstate.js";
 import { decodePoints, encodePoints } from "./draw.js";
 
 export const DEFAULTS = { family: "gan", data: "8gaussians", spf: 10, n: 50 };
 export const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+const EXPORT_ID = /^lab-[a-z0-9-]{1,48}$/;
 
 /** "lr_g:0.01,loss:hinge" -> {lr_g: 0.01, loss: "hinge"} (numbers where they parse). */
 export function decodeHp(text) {
@@ -38,6 +41,7 @@ export function readState(options) {
     spf: getNumber("spf", DEFAULTS.spf, { min: 1, max: 1000, integer: true }),
     n: getNumber("n", DEFAULTS.n, { min: 1, max: 1000, integer: true }),
     points,
+    export: EXPORT_ID.test(getString("export", "")) ? getString("export") : null,
   };
 }
 
@@ -52,6 +56,7 @@ export function writeState(s) {
     spf: s.spf === DEFAULTS.spf ? null : s.spf,
     n: s.n === DEFAULTS.n ? null : s.n,
     pts: s.data === "drawn" && s.points?.length ? encodePoints(s.points) : null,
+    export: s.export || null,
   });
 }
 

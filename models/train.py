@@ -34,7 +34,7 @@ def train_classifier(args) -> None:
 
 
 
-CONTINUABLE = {"gan", "diffusion", "flow", "pixelcnn", "ncsn"}  # recipes that honour --init-from (start_from)
+CONTINUABLE = {"gan", "diffusion", "flow", "pixelcnn", "ncsn", "latent-diffusion"}  # recipes that honour --init-from (start_from)
 RECIPES = {"vae": train_vae, "gan": train_gan, "classifier": train_classifier, "diffusion": train_diffusion,
            "flow": train_flow, "pixelcnn": train_pixelcnn, "score2d": train_score2d,
            "latent-diffusion": train_latent_diffusion, "vqvae": train_vqvae, "ncsn": train_ncsn}

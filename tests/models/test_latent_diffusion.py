@@ -50,3 +50,36 @@ def test_samples_are_images_and_the_same_for_the_same_seed(tmp_path):
     assert loaded.capabilities == {"sample", "samplers", "trajectory", "conditional"}
     rebuilt = loaded.module.sample(2, torch.Generator().manual_seed(5), labels=torch.tensor([1, 2]), steps=4)["images"]
     assert torch.equal(rebuilt, first)
+
+
+def test_a_continued_run_starts_from_the_whole_checkpoint_and_trains_no_second_autoencoder(tmp_path, monkeypatch):
+    """--init-from (how latent-ddpm-mnist trained longer): the checkpoint's own autoencoder, latent scale,
+    network and EMA, the new --sample-guidance, its autoencoder's record kept; the loop (faked here) is asked
+    once, for the DDPM stage only."""
+    from models.checkpoint import read_card
+    from models.train import main
+    from models.training import FitResult
+
+    model = _model()
+    record = {"epochs": 15, "lr": 2e-3, "steps": 9, "seconds": 1.0, "history": [{"epoch": 1, "heldout": {"recon": 0.07}}]}
+    save_checkpoint(tmp_path, model, {"id": "ldm", "family": "latent_diffusion", "title": "t", "config": asdict(TINY),
+                                      "training": {"history": [], "autoencoder": record}, "metrics": {}})
+    fitted = []
+
+    def fake_fit(trained, cfg, state_path, augment=None):
+        fitted.append((trained, state_path.name))
+        return FitResult([], 0.0, 0, [], None, [])
+
+    monkeypatch.setattr("models.latent_diffusion.train.fit", fake_fit)
+    argv = ["train", "latent-diffusion", "--id", "ldm", "--init-from", "ldm", "--sample-guidance", "0.5",
+            "--epochs", "1", "--out", str(tmp_path), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr("sys.argv", ["genlab", *argv])
+    main(argv)
+
+    [(trained, state)] = fitted
+    assert state == "ldm.state.safetensors"
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(trained.state_dict()[name], tensor.half().float()), name  # as stored on disk
+    card = read_card(tmp_path / "ldm.json")
+    assert card["training"]["autoencoder"] == record and card["config"]["sample_guidance"] == 0.5
+    assert card["config"]["latent_scale"] == TINY.latent_scale and "started from ldm" in card["description"]

@@ -23,7 +23,15 @@ from models.diffusion.sampling import SAMPLERS, sampler_evaluations
 from models.evaluation.interval import frechet_interval
 from models.evaluation.manifold import precision_recall
 from models.evaluation.memorization import FEATURES_FILE, nearest_training, shipped_digits
-from models.evaluation.table import draw_samples, evaluate_models, is_digit_model, write_table
+from models.evaluation.table import (
+    TABLE_FILE,
+    draw_samples,
+    evaluate_models,
+    is_digit_model,
+    read_table,
+    updated_table,
+    write_table,
+)
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
 from models.precision_check import bf16_agreement
 from models.registry import FAMILIES, LoadedModel, load_all, load_model
@@ -287,21 +295,42 @@ def evaluate_checkpoint(checkpoints: str | Path, model_id: str, n: int = 1000, s
 
 
 def evaluate_table(checkpoints: str | Path, n: int = 1000, seed: int = 0, write: bool = False,
-                   progress=lambda *_: None) -> dict:
+                   progress=lambda *_: None, rows: list[str] | None = None) -> dict:
     """`genlab evaluate --all`: the comparison table (models/evaluation/table.py) of every digit model in the
     directory; a checkpoint that fails to load is reported in `failed`, never fatal. With `write`, stored as
     the directory's evaluation table, which the pages and GET /api/evaluation read (for the shipped models, a
     tracked file), with the classifier's features of the shipped digits (memorization.FEATURES_FILE, which
-    POST /api/data/nearest reads): cards are left as they are."""
+    POST /api/data/nearest reads): cards are left as they are. With `rows`, only those models are measured and
+    their rows replace theirs in the directory's table (a retrained model without 40 minutes for the others)."""
     directory = Path(checkpoints)
     _card(directory, CLASSIFIER_ID)
+    earlier = _table_to_update(directory, rows, n, seed)
     loaded, failed = load_all(directory)
-    models = [m for m in loaded.values() if is_digit_model(m)]
+    models = [m for m in loaded.values() if is_digit_model(m) and (rows is None or m.id in rows)]
+    if rows is not None and (unknown := set(rows) - {m.id for m in models}):
+        raise UnknownModel(f"not digit models in {directory}: {sorted(unknown)}")
     features, weights = directory / FEATURES_FILE, weights_path(directory, CLASSIFIER_ID)
     digits = shipped_digits(loaded[CLASSIFIER_ID].module, features, weights)
     table = evaluate_models(models, digits, n, seed, machine(), progress)
     table["failed"] = failed
+    if earlier is not None:
+        table = updated_table(earlier, table)
     if write:
         log.info("the comparison table written into %s", write_table(directory, table))
         log.info("the shipped digits' features written into %s", digits.save_features(features, weights))
+    return table
+
+
+def _table_to_update(directory: Path, rows: list[str] | None, n: int, seed: int) -> dict | None:
+    """The table whose `rows` are measured again (None when the whole table is): it must exist and have been
+    measured at the same n and seed, or the rows would not be comparable with the rest."""
+    if rows is None:
+        return None
+    path = directory / TABLE_FILE
+    if not path.exists():
+        raise UnknownModel(f"no table to update in {path}: measure every model first (genlab evaluate --all)")
+    table = read_table(path)
+    if (table["measured"]["n"], table["measured"]["seed"]) != (n, seed):
+        raise ValueError(f"the table was measured at n = {table['measured']['n']}, seed = {table['measured']['seed']}: "
+                         "measure these rows the same")
     return table

@@ -32,6 +32,7 @@ HELP = {
                   "genlab evaluate my-vae --checkpoints ./my-checkpoints",
                   "genlab evaluate --all --out table.json      # every model: print the table, save a copy",
                   "genlab evaluate --all --write               # ship it (about 40 min on 2 CPU cores)",
+                  "genlab evaluate --all --rows dcgan-mnist --write  # one retrained model's row, the rest kept",
                   "genlab evaluate dcgan-mnist --bf16-check --write   # may the server sample it in bf16?"]),
     "fit-prior": (("Fit a trained VAE's sampling prior: a Gaussian mixture over where its encoder puts the training "
                    "digits (ex-post density estimation), so samples avoid the holes of N(0, I). Writes the checkpoint "
@@ -106,6 +107,8 @@ def _evaluate(args) -> None:
     directory = Path(args.checkpoints) if args.checkpoints else Settings().checkpoint_dir
     if args.all == bool(args.model_id):
         _fail("genlab evaluate: error: name one MODEL_ID, or --all", status=2)
+    if args.rows and not args.all:
+        _fail("genlab evaluate: error: --rows picks rows of the --all table", status=2)
     if args.all:
         return _evaluate_all(args, directory)
     try:
@@ -136,8 +139,8 @@ def _evaluate_all(args, directory: Path) -> None:
     from models.evaluation.table import CSV_KEYS
 
     try:
-        table = evaluate_table(directory, n=args.n, seed=args.seed, write=args.write, progress=_progress)
-    except UnknownModel as exc:
+        table = evaluate_table(directory, n=args.n, seed=args.seed, write=args.write, progress=_progress, rows=args.rows)
+    except (UnknownModel, ValueError) as exc:
         _fail(f"genlab evaluate: error: {exc}", status=2)
     except CheckpointError as exc:
         _fail(f"genlab evaluate: error: {exc}")
@@ -161,6 +164,9 @@ def _add_evaluate_parser(sub) -> None:
     evaluate.add_argument("--all", action="store_true",
                           help="every digit model in the directory: the comparison table (--write: the shipped one)")
     evaluate.add_argument("--out", type=Path, default=None, help="--all: also save the table as JSON here")
+    evaluate.add_argument("--rows", type=lambda text: text.split(","), default=None, metavar="ID[,ID...]",
+                          help="--all: measure only these models again; their rows replace theirs in the directory's "
+                               "table (which must exist, measured at the same --n and --seed)")
     evaluate.add_argument("--n", type=int, default=1000, help="samples to draw (>= 1000 for card figures)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--checkpoints", default=None, type=Path,

@@ -192,6 +192,19 @@ def evaluate_models(models: list[LoadedModel], digits: ShippedDigits, n: int, se
                          "device": "cpu", "machine": machine, "code_version": code_version()}}
 
 
+def updated_table(earlier: dict, measured: dict) -> dict:
+    """`earlier` with the rows of `measured` (some models measured again) in place of theirs, new models last;
+    `measured.updates` lists every such partial measurement (models, machine, code version), so no row's
+    origin is hidden behind the table's first measurement."""
+    fresh = {row["model"]: row for row in measured["models"]}
+    kept = [fresh.pop(row["model"], row) for row in earlier["models"]]
+    update = {"models": [row["model"] for row in measured["models"]],
+              **{k: measured["measured"][k] for k in ("machine", "code_version")}}
+    return {**earlier, "models": kept + list(fresh.values()),
+            "measured": {**earlier["measured"], "updates": [*earlier["measured"].get("updates", []), update]},
+            "failed": measured["failed"]}
+
+
 def write_table(directory: Path, table: dict) -> Path:
     path = Path(directory) / TABLE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -96,6 +96,28 @@ def test_evaluate_all_prints_the_table_and_writes_only_when_asked(capsys, few, t
     assert (few / "evaluation" / "digit-features.safetensors").is_file()  # what /api/data/nearest starts from
 
 
+def test_evaluate_all_rows_measures_only_those_and_keeps_the_other_rows(capsys, few, tmp_path):
+    """A retrained model's row without measuring the rest again; a table at another n, or a model not in the
+    directory, is refused in one line."""
+    run(capsys, "evaluate", "--all", "--n", "20", "--checkpoints", str(few), "--write")
+    path = few / "evaluation" / "table.json"
+    before = json.loads(path.read_text())
+    stale = {**before, "models": [{**row, "fd": -1.0} for row in before["models"]]}  # marks which rows are measured
+    path.write_text(json.dumps(stale))
+    status, out, err = run(capsys, "evaluate", "--all", "--rows", "tiny-vae", "--n", "20", "--checkpoints", str(few),
+                           "--write")
+    assert status == 0 and "1/1 tiny-vae" in err
+    after = json.loads(path.read_text())
+    rows = {row["model"]: row for row in after["models"]}
+    assert [row["model"] for row in after["models"]] == [row["model"] for row in before["models"]]
+    assert rows["tiny-gan"]["fd"] == -1.0 and rows["tiny-vae"] == next(r for r in before["models"] if r["model"] == "tiny-vae") | {
+        "ms_per_image": rows["tiny-vae"]["ms_per_image"]}
+    assert after["measured"]["updates"][-1]["models"] == ["tiny-vae"]
+    for argv, message in ((["--rows", "tiny-vae", "--n", "30"], "n = 20"), (["--rows", "nothing", "--n", "20"], "nothing")):
+        status, _, err = run(capsys, "evaluate", "--all", *argv, "--checkpoints", str(few))
+        assert status == 2 and message in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("argv", [["evaluate"], ["evaluate", "tiny-gan", "--all"]])
 def test_evaluate_takes_one_model_or_all(capsys, tiny, argv):
     status, out, err = run(capsys, *argv, "--checkpoints", str(tiny))

@@ -230,14 +230,18 @@ def test_the_8_gaussians_energy_model_samples_every_mode_by_langevin():
 
 
 @torch.inference_mode()
-def test_latent_ddpm_draws_the_asked_digit_at_its_default_guidance(classifier):
-    """The latent model's samples, decoded, read as the asked class (card: 92.1% of 1,000 at DDIM-50, w = 1;
-    here 200 samples of another seed at DDIM-20, to keep the suite fast)."""
+def test_latent_ddpm_is_within_1_5x_of_the_pixel_models_fd_and_draws_the_asked_digit(classifier):
+    """Issue 16's bar for latent diffusion: FD within 1.5x of the pixel DDPM's at its best budget (its card: DDIM-50,
+    1,000 samples; measuring it afresh takes minutes), on 1,000 latent samples of another seed at the same DDIM-50
+    and the latent model's default guidance (card: FD 36.6, 93.2% of the asked class, seed 0)."""
     model = _load("latent-ddpm-mnist").module
-    labels = torch.arange(200) % 10
-    images = model.sample(200, torch.Generator().manual_seed(123), labels=labels, steps=20)["images"]
-    assert images.shape == (200, 1, 28, 28)
-    assert accuracy(classify(classifier, images)[1], labels) >= 0.85
+    labels = torch.arange(1000) % 10
+    images = torch.cat([model.sample(250, torch.Generator().manual_seed(123 + i), labels=labels[i * 250:(i + 1) * 250])["images"]
+                        for i in range(4)])
+    feats, preds = classify(classifier, images)
+    pixel_fd = _load("ddpm-mnist").card["metrics"]["frechet_distance"]
+    assert frechet_distance(feats, classify(classifier, load_digits("train").images)[0]) <= 1.5 * pixel_fd
+    assert accuracy(preds, labels) >= 0.9
 
 
 @torch.inference_mode()

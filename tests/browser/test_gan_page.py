@@ -219,3 +219,15 @@ def test_model_cards_say_fd_is_measured_against_the_training_digits(page: Page, 
     expect(cards.locator(".objective")).to_contain_text("of the 9,000 training digits")
     expect(cards.locator(".objective")).not_to_contain_text("halves")
     expect(page.locator("#cards-floor")).to_contain_text("the FD of the 1,000 held-out real digits against the training digits")
+
+
+def test_the_dcgan_film_runs_from_the_untrained_generator_through_every_run(page: Page, live_server: str):
+    """Issue 13, point 15: dcgan-mnist was trained in several runs; its film starts at step 0 and its caption says
+    which run each frame belongs to, out of how many epochs in all."""
+    page.goto(f"{live_server}/gan?model=dcgan-mnist&sec=film&fm=dcgan-mnist&ff=0")
+    caption = page.locator("#film-caption")
+    expect(caption).to_contain_text(re.compile(r"untrained, at epoch 0 of \d+ \(run 1 of (\d+)\)"), timeout=30_000)
+    runs = int(re.search(r"run 1 of (\d+)", caption.inner_text()).group(1))
+    assert runs > 1
+    page.locator("#film-frame").fill(page.locator("#film-frame").get_attribute("max"))
+    expect(caption).to_contain_text(f"(run {runs} of {runs})")

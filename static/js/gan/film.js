@@ -13,9 +13,12 @@ const FRAME_MS = 700;
 const COLORS = { d: "#1f5fd6", g: "#d9480f", real: "#2b8a3e", fake: "#c2255c", w: "#2b8a3e" };
 const LN2 = Math.log(2);
 
-/** "after epoch 3", or for a frame kept inside an epoch "40% into epoch 1". */
-const when = (f) => (Number.isInteger(f.epoch) ? `after epoch ${f.epoch}`
-  : `${Math.round((f.epoch % 1) * 100)}% into epoch ${Math.floor(f.epoch) + 1}`);
+/** "untrained, at epoch 0", "after epoch 3", or for a frame kept inside an epoch "40% into epoch 1". */
+function when(f) {
+  if (f.epoch === 0) return "untrained, at epoch 0";
+  return Number.isInteger(f.epoch) ? `after epoch ${f.epoch}`
+    : `${Math.round((f.epoch % 1) * 100)}% into epoch ${Math.floor(f.epoch) + 1}`;
+}
 /** Index of the item whose `step` is nearest `step` (-1 for none). */
 const nearestByStep = (items, step) => items.reduce((best, r, i) =>
   (best < 0 || Math.abs(r.step - step) < Math.abs(items[best].step - step) ? i : best), -1);

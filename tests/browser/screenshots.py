@@ -296,6 +296,25 @@ def lab(page: Page, base: str) -> None:
             "lab-gan-minibatch.png")
     lab_run(page, base, "/lab?family=vae&data=8gaussians&seed=0&preset=posterior-collapse-strong-decoder&spf=50", 1000,
             "lab-vae-strong-decoder.png")
+    lab_reopened(page, base, "lab-reopened.png")
+
+
+def lab_reopened(page: Page, base: str, name: str, present: bool = False) -> None:
+    """A 2-D run exported (a download) and opened again from the export's link: the lab at the export's step."""
+    def export_and_reopen(p: Page) -> None:
+        p.keyboard.press("e")
+        link = p.get_by_role("link", name="Open it again in the lab")
+        expect(link).to_be_visible(timeout=30_000)
+        p.evaluate(f"fetch('/api/lab/sessions/{p.evaluate('document.body.dataset.session')}', {{method: 'DELETE'}})")
+        href = link.get_attribute("href")
+        p.goto(f"{base}{href}{'&present=1' if present else ''}")
+        expect(p.locator("#lab-error")).to_contain_text("Reopened", timeout=90_000)
+        time.sleep(1.5)
+        p.evaluate("window.scrollTo(0, 0)")
+        save(p.screenshot(), name)
+
+    lab_run(page, base, f"/lab?family=vae&data=moons&seed=0&spf=20{'&present=1' if present else ''}", 600, None,
+            export_and_reopen)
 
 
 PRESENT = {  # page: (link, what shows once it is drawn)
@@ -326,6 +345,7 @@ def presentation(browser, base: str, only: set[str] | None = None) -> None:
         save(page.screenshot(), f"{name}-present.png")
     if not only or "lab" in only or "present" in only:  # a GAN run, played to 1,000 steps on the projector
         lab_run(page, base, "/lab?family=gan&data=8gaussians&seed=0&spf=20&present=1", 1000, "lab-present.png")
+        lab_reopened(page, base, "lab-reopened-present.png", present=True)
     page.close()
 
 

@@ -182,6 +182,7 @@ class Flow(nn.Module):
         checkpoint()
         return {"images": self.decode(z), "labels": None}
 
+    @torch.no_grad()
     def layer_view(self, x: torch.Tensor, generator: torch.Generator | None = None) -> list[dict]:
         """Every layer's output for one image, as a 28x28 array, with its log-det contribution (nats)."""
         generator = generator or torch.Generator(device=x.device).manual_seed(0)

@@ -53,8 +53,8 @@ def reopen_spec(card: dict) -> dict:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"training.{name}: expected a non-negative integer, got {value!r}")
     hp = lab.get("hp")
-    if not isinstance(hp, dict):
-        raise ValueError("training.lab.hp: expected the exported hyper-parameters")
+    if not isinstance(hp, dict):  # a bad card is bad input like any other: ValueError, answered 422
+        raise ValueError("training.lab.hp: expected the exported hyper-parameters")  # noqa: TRY004
     initial_hp(lab.get("family"), lab.get("data"), None, hp)  # ValueError names a wrong family, data or value
     return {"family": lab["family"], "data": lab["data"], "seed": seed, "preset": lab.get("preset"), "hp": hp,
             "points": lab.get("points"), "step": step}

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import torch
 
+from models.checkpoint import card_path, read_card
 from models.data import load_digits
 from models.latent_diffusion.autoencoder import AutoencoderConfig, SpatialAutoencoder
 from models.latent_diffusion.model import LatentDiffusion, LatentDiffusionConfig
 from models.latent_diffusion.network import LatentNetConfig
-from models.checkpoint import card_path, read_card
 from models.training import fit, fit_config, make_card, save_trained, start_from
 
 AUTOENCODER_LR = 2e-3

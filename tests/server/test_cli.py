@@ -104,8 +104,8 @@ def test_evaluate_all_rows_measures_only_those_and_keeps_the_other_rows(capsys, 
     before = json.loads(path.read_text())
     stale = {**before, "models": [{**row, "fd": -1.0} for row in before["models"]]}  # marks which rows are measured
     path.write_text(json.dumps(stale))
-    status, out, err = run(capsys, "evaluate", "--all", "--rows", "tiny-vae", "--n", "20", "--checkpoints", str(few),
-                           "--write")
+    status, _, err = run(capsys, "evaluate", "--all", "--rows", "tiny-vae", "--n", "20", "--checkpoints", str(few),
+                         "--write")
     assert status == 0 and "1/1 tiny-vae" in err
     after = json.loads(path.read_text())
     rows = {row["model"]: row for row in after["models"]}

@@ -4,7 +4,7 @@
 import { showError } from "../lib/api.js";
 import { createControls } from "../lib/controls.js";
 import { installShortcuts } from "../lib/keys.js";
-import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
+import { loadPageModels, navShortcuts } from "../lib/page.js";
 import { createSectionNav, startWhenVisible } from "../lib/sections.js";
 import { getString } from "../lib/urlstate.js";
 import { createDigitSource } from "./digit.js";
@@ -139,16 +139,14 @@ function shortcuts() {
 // --- start ---------------------------------------------------------------------------------------
 
 async function main() {
-  const listing = await loadModels();
+  const listing = await loadPageModels(ctx, {
+    which: (m) => m.family === "diffusion",
+    missing: "No diffusion model is loaded on this server yet (GET /api/models lists none with family \"diffusion\"). "
+      + "ddpm-mnist appears once its training has written checkpoints/ddpm-mnist.json and the server has restarted.",
+    defaultId: DEFAULT_MODEL,
+  });
   if (!listing) return;
-  ctx.models = listing.models.filter((m) => m.family === "diffusion");
   ctx.latentModels = listing.models.filter((m) => m.family === "latent_diffusion"); // compared in ③, not picked
-  if (!ctx.models.length) {
-    showError(null, "No diffusion model is loaded on this server yet (GET /api/models lists none with family \"diffusion\"). "
-      + "ddpm-mnist appears once its training has written checkpoints/ddpm-mnist.json and the server has restarted.");
-    return;
-  }
-  pickModel(ctx, listing.failed || [], DEFAULT_MODEL);
   controls.readUrl();
   controls.wire();
   sections = { digits: createDigitSource(ctx, { onChange: changed }) };

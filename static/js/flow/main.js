@@ -1,12 +1,11 @@
 // Normalizing flow explorer: the shared controls (model, seed, temperature), the chosen digit that
 // sections ② ③ ⑤ follow, keyboard shortcuts and section navigation. One module per section.
 
-import { showError } from "../lib/api.js";
 import { createControls } from "../lib/controls.js";
 import { createDigitSource, digitSourceShortcuts } from "../lib/digit-source.js";
 import { installShortcuts } from "../lib/keys.js";
 import { createLikelihoodPanel } from "../lib/likelihood-panel.js";
-import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
+import { loadPageModels, navShortcuts } from "../lib/page.js";
 import { createSectionNav, startWhenVisible } from "../lib/sections.js";
 import { getString } from "../lib/urlstate.js";
 import { createSamples } from "./samples.js";
@@ -70,15 +69,13 @@ function shortcuts() {
 async function main() {
   shortcuts();
   nav.wire();
-  const listing = await loadModels();
+  const listing = await loadPageModels(ctx, {
+    which: (m) => m.family === "flow",
+    missing: "No normalizing flow is loaded on this server (GET /api/models lists none with family \"flow\"): "
+      + "its checkpoint, checkpoints/flow-mnist.json, is missing or failed to load (see /readyz).",
+    defaultId: DEFAULT_MODEL,
+  });
   if (!listing) return;
-  ctx.models = listing.models.filter((m) => m.family === "flow");
-  if (!ctx.models.length) {
-    showError(null, "No normalizing flow is loaded on this server (GET /api/models lists none with family \"flow\"): "
-      + "its checkpoint, checkpoints/flow-mnist.json, is missing or failed to load (see /readyz).");
-    return;
-  }
-  pickModel(ctx, listing.failed || [], DEFAULT_MODEL);
   controls.readUrl();
   controls.wire();
   controls.sync();

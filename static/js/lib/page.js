@@ -28,6 +28,23 @@ export function pickModel(ctx, failed, defaultId, notLoaded = () => "") {
   }
 }
 
+/**
+ * The start the explorer pages share: GET /api/models, keep the models `which` accepts in ctx.models and
+ * pick the link's one (pickModel). Returns the listing, or null when the page cannot go on: the list
+ * failed to load (the error is shown), or no loaded model fits (`missing`, which says why, is shown).
+ */
+export async function loadPageModels(ctx, { which, missing, defaultId, notLoaded }) {
+  const listing = await loadModels();
+  if (!listing) return null;
+  ctx.models = listing.models.filter(which);
+  if (!ctx.models.length) {
+    showError(null, missing);
+    return null;
+  }
+  pickModel(ctx, listing.failed || [], defaultId, notLoaded);
+  return listing;
+}
+
 /** The shortcut rows that end every page's table: jumps = [[keys, section id, name], ...], then j / k and h. */
 export function navShortcuts(nav, jumps) {
   return [

@@ -6,7 +6,7 @@ import { createControls } from "../lib/controls.js";
 import { createDigitSource, digitSourceShortcuts } from "../lib/digit-source.js";
 import { installShortcuts } from "../lib/keys.js";
 import { createLikelihoodPanel } from "../lib/likelihood-panel.js";
-import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
+import { loadPageModels, navShortcuts } from "../lib/page.js";
 import { createSectionNav, startWhenVisible } from "../lib/sections.js";
 import { getString } from "../lib/urlstate.js";
 import { createStream } from "./stream.js";
@@ -76,15 +76,13 @@ function shortcuts() {
 async function main() {
   shortcuts();
   nav.wire();
-  const listing = await loadModels();
+  const listing = await loadPageModels(ctx, {
+    which: (m) => m.family === "autoregressive",
+    missing: "No PixelCNN is loaded on this server (GET /api/models lists none with family \"autoregressive\"): "
+      + "its checkpoint, checkpoints/pixelcnn-mnist.json, is missing or failed to load (see /readyz).",
+    defaultId: DEFAULT_MODEL,
+  });
   if (!listing) return;
-  ctx.models = listing.models.filter((m) => m.family === "autoregressive");
-  if (!ctx.models.length) {
-    showError(null, "No PixelCNN is loaded on this server (GET /api/models lists none with family \"autoregressive\"): "
-      + "its checkpoint, checkpoints/pixelcnn-mnist.json, is missing or failed to load (see /readyz).");
-    return;
-  }
-  pickModel(ctx, listing.failed || [], DEFAULT_MODEL);
   controls.readUrl();
   controls.wire();
   controls.sync();

@@ -3,11 +3,11 @@
 // seed and scores it). Model, seed, size, calls and the reveal live in the URL, so a link replays a round
 // or shows one player's answers. grid.js draws the cells.
 
-import { api, guarded, latest, showError } from "../lib/api.js";
+import { api, guarded, latest } from "../lib/api.js";
 import { createControls } from "../lib/controls.js";
 import { el } from "../lib/images.js";
 import { installShortcuts } from "../lib/keys.js";
-import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
+import { loadPageModels, navShortcuts } from "../lib/page.js";
 import { createSectionNav } from "../lib/sections.js";
 import { getNumber, getNumbers, getString, setState } from "../lib/urlstate.js";
 import { createGrid } from "./grid.js";
@@ -157,15 +157,13 @@ async function main() {
   const nav = createSectionNav(SECTIONS);
   shortcuts(nav);
   nav.wire();
-  const listing = await loadModels();
+  const listing = await loadPageModels(ctx, {
+    which: (m) => m.capabilities.includes("sample"),
+    missing: "No model on this server draws digits (GET /api/models lists none with the sample capability): "
+      + "its checkpoints are missing or failed to load (see /readyz).",
+    defaultId: DEFAULT_MODEL,
+  });
   if (!listing) return;
-  ctx.models = listing.models.filter((m) => m.capabilities.includes("sample"));
-  if (!ctx.models.length) {
-    showError(null, "No model on this server draws digits (GET /api/models lists none with the sample capability): "
-      + "its checkpoints are missing or failed to load (see /readyz).");
-    return;
-  }
-  pickModel(ctx, listing.failed || [], DEFAULT_MODEL);
   readUrl();
   controls.wire();
   controls.sync();

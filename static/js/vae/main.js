@@ -4,7 +4,7 @@
 import { post, showError } from "../lib/api.js";
 import { createControls } from "../lib/controls.js";
 import { installShortcuts } from "../lib/keys.js";
-import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
+import { loadPageModels, navShortcuts } from "../lib/page.js";
 import { createSectionNav, startWhenVisible } from "../lib/sections.js";
 import { getString, setState } from "../lib/urlstate.js";
 import { createSamples } from "./samples.js";
@@ -105,14 +105,12 @@ function shortcuts() {
 async function main() {
   shortcuts();
   nav.wire();
-  const listing = await loadModels();
+  const listing = await loadPageModels(ctx, {
+    which: (m) => m.family === "vae",
+    missing: "No VAE model is loaded on this server yet (GET /api/models lists none with family \"vae\").",
+    defaultId: "vae-mnist",
+  });
   if (!listing) return;
-  ctx.models = listing.models.filter((m) => m.family === "vae");
-  if (!ctx.models.length) {
-    showError(null, "No VAE model is loaded on this server yet (GET /api/models lists none with family \"vae\").");
-    return;
-  }
-  pickModel(ctx, listing.failed || [], "vae-mnist");
   controls.readUrl();
   controls.wire();
   controls.sync();

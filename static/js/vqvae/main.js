@@ -7,7 +7,7 @@ import { showError } from "../lib/api.js";
 import { createControls } from "../lib/controls.js";
 import { createDigitSource, digitSourceShortcuts } from "../lib/digit-source.js";
 import { installShortcuts } from "../lib/keys.js";
-import { loadModels, navShortcuts, pickModel } from "../lib/page.js";
+import { loadPageModels, navShortcuts } from "../lib/page.js";
 import { createSectionNav, startWhenVisible } from "../lib/sections.js";
 import { getNumber, setState } from "../lib/urlstate.js";
 import { createCodebook } from "./codebook.js";
@@ -94,15 +94,13 @@ async function main() {
   const nav = createSectionNav(SECTIONS);
   shortcuts(nav);
   nav.wire();
-  const listing = await loadModels();
+  const listing = await loadPageModels(ctx, {
+    which: (m) => m.capabilities.includes("codebook"),
+    missing: "No VQ-VAE is loaded on this server (GET /api/models lists none that can show a codebook): "
+      + "its checkpoint, checkpoints/vqvae-mnist.json, is missing or failed to load (see /readyz).",
+    defaultId: DEFAULT_MODEL,
+  });
   if (!listing) return;
-  ctx.models = listing.models.filter((m) => m.capabilities.includes("codebook"));
-  if (!ctx.models.length) {
-    showError(null, "No VQ-VAE is loaded on this server (GET /api/models lists none that can show a codebook): "
-      + "its checkpoint, checkpoints/vqvae-mnist.json, is missing or failed to load (see /readyz).");
-    return;
-  }
-  pickModel(ctx, listing.failed || [], DEFAULT_MODEL);
   controls.readUrl();
   ctx.temperature = Math.max(T_MIN, ctx.temperature);
   ctx.code = getNumber("code", null, { min: 0, max: 4095, integer: true });

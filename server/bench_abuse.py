@@ -8,12 +8,10 @@ the server's per-address fairness is what gets measured. Traffic never leaves th
 Every loop is bounded in time, so the run stops by itself; each figure is printed beside its target.
 """
 
-import ipaddress
 import itertools
 import json
 import logging
 import multiprocessing
-import os
 import re
 import statistics
 import time
@@ -22,16 +20,22 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 from server import hostile_uploads
+from server.bench_clients import (
+    JSON,
+    describe_machine,
+    loopback_client,
+    peak_rss_gb,
+    percentile,
+    request_outcome,
+    require_loopback,
+)
 from server.spawn import REPO, uvicorn_server
 
 WELL_BEHAVED, HOSTILE = 16, 8
-JSON = {"Content-Type": "application/json"}
-POLITE_TIMEOUT = 10.0  # seconds; a well-behaved request slower than this counts as a failure
 TARGETS = {"p99_ms": 1000, "failures": 0, "busy_share": 0.01, "peak_rss_gb": 1.5, "slots_free_seconds": 5,
            "health_p99_ms": 50}
 HEALTH_EVERY = 0.1  # seconds between two health probes (a load balancer's view of the server)
@@ -50,34 +54,10 @@ class AbuseModels:
     label: int = 3
 
 
-def _client(url: str, address: str, timeout: float | httpx.Timeout = POLITE_TIMEOUT) -> httpx.Client:
-    return httpx.Client(base_url=url, transport=httpx.HTTPTransport(local_address=address), timeout=timeout)
 
 
-def _require_loopback(url: str) -> None:
-    """The bench sends hostile traffic: it may only ever reach this machine."""
-    try:
-        loopback = ipaddress.IPv4Address(urlsplit(url).hostname or "").is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise SystemExit(f"--url must be an IPv4 loopback address such as http://127.0.0.1:8000, not {url}")
 
-
-def _outcome(send, *args, **kwargs) -> str:
-    """'ok', 'busy' (503 with Retry-After: the polite refusal) or what went wrong."""
-    try:
-        response = send(*args, **kwargs)
-    except httpx.TimeoutException:
-        return "timeout"
-    except httpx.HTTPError as exc:
-        return type(exc).__name__
-    if response.status_code == 503 and "retry-after" in response.headers:
-        return "busy"
-    return "ok" if response.is_success else f"http {response.status_code}"
-
-
-def _light_requests(models: AbuseModels, digit: str) -> list[tuple[str, str, bytes | None]]:
+def light_requests(models: AbuseModels, digit: str) -> list[tuple[str, str, bytes | None]]:
     body = {"n": 16}
     return [("POST", f"/api/models/{models.vae}/sample", json.dumps(body).encode()),
             ("POST", f"/api/models/{models.gan}/sample", json.dumps(body).encode()),
@@ -85,16 +65,16 @@ def _light_requests(models: AbuseModels, digit: str) -> list[tuple[str, str, byt
             ("GET", "/api/data/digits", None), ("GET", "/healthz", None)]
 
 
-def _well_behaved(url: str, address: str, requests: Iterable, stop_at: float, think: float) -> list[tuple[float, str]]:
+def well_behaved(url: str, address: str, requests: Iterable, stop_at: float, think: float) -> list[tuple[float, str]]:
     """One polite client: a light request, its answer, a pause; (latency ms, outcome) for each."""
     results = []
     most = int((stop_at - time.monotonic()) / max(think, 0.01)) + 1
-    with _client(url, address) as client:
+    with loopback_client(url, address) as client:
         for method, path, body in itertools.islice(requests, most):
             if time.monotonic() >= stop_at:
                 break
             start = time.perf_counter()
-            outcome = _outcome(client.request, method, path, content=body, headers=JSON)
+            outcome = request_outcome(client.request, method, path, content=body, headers=JSON)
             results.append(((time.perf_counter() - start) * 1000, outcome))
             time.sleep(think)
     return results
@@ -103,7 +83,7 @@ def _well_behaved(url: str, address: str, requests: Iterable, stop_at: float, th
 def _probe_health(url: str, stop_at: float) -> list[float]:
     """GET /healthz every HEALTH_EVERY seconds, as a load balancer would; the latencies in ms."""
     latencies = []
-    with _client(url, "127.0.0.9") as client:
+    with loopback_client(url, "127.0.0.9") as client:
         for _ in range(int((stop_at - time.monotonic()) / HEALTH_EVERY) + 1):
             if time.monotonic() >= stop_at:
                 break
@@ -119,7 +99,7 @@ def _hammer(url: str, address: str, stop_at: float, path: str, bodies: list[tupl
     unanswered when the run ends is given up ('unfinished'): hostile clients do not wait politely."""
     counts: Counter = Counter()
     most = int((stop_at - time.monotonic()) / HOSTILE_PAUSE) + 1
-    with _client(url, address) as client:
+    with loopback_client(url, address) as client:
         for kind, body in itertools.islice(itertools.cycle(bodies), most):
             left = stop_at - time.monotonic()
             if left <= 0:
@@ -139,7 +119,7 @@ def _slow_reader(url: str, address: str, stop_at: float, path: str, max_open: in
     """Open event streams and never read them (up to `max_open` at once, one a second), hung up at the end."""
     counts: Counter = Counter()
     streams = []
-    with _client(url, address) as client:
+    with loopback_client(url, address) as client:
         while (left := stop_at - time.monotonic()) > 0:
             if len(streams) < max_open:
                 try:
@@ -165,7 +145,7 @@ def _trajectory(models: AbuseModels, steps: int) -> bytes:
 def _steps_under_budget(url: str, models: AbuseModels, address: str) -> int:
     """The most n=64 DDPM steps the server accepts: scaled down from its 422 for the maximum, which
     names the estimate and the limit. The maximum itself when the server takes it (no budget)."""
-    with _client(url, address, timeout=10) as client:
+    with loopback_client(url, address, timeout=10) as client:
         try:
             response = client.post(f"/api/models/{models.ddpm}/trajectory", content=_trajectory(models, models.max_steps),
                                    headers=JSON)
@@ -210,43 +190,23 @@ def _slots_free_seconds(url: str, since: float) -> float | None:
     return float("inf")
 
 
-def _peak_rss_gb(pid: int | None) -> float | None:
-    """The process's high-water resident memory (VmHWM), in GiB."""
-    if pid is None:
-        return None
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 2**20
-    return None
 
-
-def _machine() -> dict:
-    import torch
-
-    from models.bench import matmul_flops_per_second
-
-    return {"cpu": torch.backends.cpu.get_cpu_capability(), "cores": os.cpu_count(),
-            "gflops": matmul_flops_per_second() / 1e9}
-
-
-def _percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
 def _well_behaved_summary(results: list[tuple[float, str]]) -> dict:
     latencies = [ms for ms, _ in results]
     outcomes = Counter(outcome for _, outcome in results)
     failures = {k: v for k, v in outcomes.items() if k not in ("ok", "busy")}
-    return {"requests": len(results), "p50_ms": statistics.median(latencies), "p99_ms": _percentile(latencies, 99),
+    return {"requests": len(results), "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 99),
             "failures": failures, "busy": outcomes["busy"], "busy_share": outcomes["busy"] / len(results)}
 
 
 def run_abuse(url: str, models: AbuseModels, seconds: float, think: float, pid: int | None = None) -> dict:
     """Drive a running server at `url` (loopback only) and return the report; `pid` for its peak RSS."""
-    _require_loopback(url)
-    machine = _machine()
+    require_loopback(url)
+    machine = describe_machine()
     digit = httpx.get(f"{url}/api/data/digits", params={"n": 1, "seed": 0}, timeout=30).json()["digits"][0]["image"]
-    light = _light_requests(models, digit)
+    light = light_requests(models, digit)
     under = _steps_under_budget(url, models, "127.0.0.100")
     stop_at = time.monotonic() + seconds
     # the prober is a process of its own: among the clients' threads it would wait for the GIL, and
@@ -254,7 +214,7 @@ def run_abuse(url: str, models: AbuseModels, seconds: float, think: float, pid: 
     with ThreadPoolExecutor(WELL_BEHAVED + HOSTILE) as pool, ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as prober:
         hostile = [pool.submit(f, *args) for f, args in _hostile_plan(url, models, stop_at, under)]
         health = prober.submit(_probe_health, url, stop_at)
-        polite = [pool.submit(_well_behaved, url, f"127.0.0.{10 + i}", itertools.islice(
+        polite = [pool.submit(well_behaved, url, f"127.0.0.{10 + i}", itertools.islice(
             itertools.cycle(light), i % len(light), None), stop_at, think) for i in range(WELL_BEHAVED)]
         outcomes = sum((f.result() for f in hostile), Counter())
         hostiles_stopped = time.monotonic()  # and hung up
@@ -266,7 +226,7 @@ def run_abuse(url: str, models: AbuseModels, seconds: float, think: float, pid: 
         hostile_by_kind.setdefault(kind, {})[status] = count
     return {"machine": machine, "seconds": seconds, "just_under_steps": under, "well_behaved": _well_behaved_summary(
         results), "health": {"probes": len(health_ms), "p50_ms": statistics.median(health_ms),
-                             "p99_ms": _percentile(health_ms, 99)}, "hostile": hostile_by_kind, "peak_rss_gb": _peak_rss_gb(pid), "slots_free_seconds": slots_free}
+                             "p99_ms": percentile(health_ms, 99)}, "hostile": hostile_by_kind, "peak_rss_gb": peak_rss_gb(pid), "slots_free_seconds": slots_free}
 
 
 def bench_abuse(seconds: float = 60, models: AbuseModels = AbuseModels(), url: str | None = None,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from server.bench_abuse import _client, _machine
+from server.bench_clients import describe_machine, loopback_client
 from server.spawn import REPO, uvicorn_server
 
 STEPS = 20
@@ -27,7 +27,7 @@ def _sample(client: httpx.Client, model: str, n: int, seed: int) -> None:
 
 def run_concurrent(url: str, model: str, n: int, repeats: int) -> dict:
     """Images per second of `n` concurrent one-image requests and of one `n`-image request (medians)."""
-    clients = [_client(url, f"127.0.0.{10 + i}", timeout=300) for i in range(n)]
+    clients = [loopback_client(url, f"127.0.0.{10 + i}", timeout=300) for i in range(n)]
     try:
         _sample(clients[0], model, n, 0)  # warm-up
         with ThreadPoolExecutor(n) as pool:
@@ -43,7 +43,7 @@ def run_concurrent(url: str, model: str, n: int, repeats: int) -> dict:
     finally:
         for c in clients:
             c.close()
-    return {"machine": _machine(), "model": model, "n": n, "steps": STEPS, "repeats": repeats,
+    return {"machine": describe_machine(), "model": model, "n": n, "steps": STEPS, "repeats": repeats,
             "concurrent_images_per_second": statistics.median(concurrent),
             "single_images_per_second": statistics.median(single)}
 

@@ -16,15 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from server.bench_abuse import (
-    AbuseModels,
-    _client,
-    _light_requests,
-    _machine,
-    _percentile,
-    _require_loopback,
-    _well_behaved,
-)
+from server.bench_abuse import AbuseModels, light_requests, well_behaved
+from server.bench_clients import describe_machine, loopback_client, percentile, require_loopback
 from server.spawn import REPO, uvicorn_server
 
 POLITE = 4  # clients on the light routes, each on its own loopback address
@@ -34,9 +27,9 @@ SESSION = {"family": "gan", "data": "25gaussians", "seed": 0, "steps_per_frame":
 
 def _light_latencies(url: str, models: AbuseModels, digit: str, seconds: float, think: float) -> list[float]:
     stop_at = time.monotonic() + seconds
-    light = _light_requests(models, digit)
+    light = light_requests(models, digit)
     with ThreadPoolExecutor(POLITE) as pool:
-        runs = [pool.submit(_well_behaved, url, f"127.0.1.{10 + i}", itertools.islice(itertools.cycle(light), i, None),
+        runs = [pool.submit(well_behaved, url, f"127.0.1.{10 + i}", itertools.islice(itertools.cycle(light), i, None),
                             stop_at, think) for i in range(POLITE)]
         results = [r for f in runs for r in f.result()]
     bad = [outcome for _, outcome in results if outcome != "ok"]
@@ -59,7 +52,7 @@ class FullLab:
                 client.post(f"/api/lab/sessions/{sid}/control", json={"action": "play"}).raise_for_status()
 
     def _open(self, address: str) -> str:
-        with _client(self.url, address, timeout=120) as client:
+        with loopback_client(self.url, address, timeout=120) as client:
             response = client.post("/api/lab/sessions", json=SESSION)
             response.raise_for_status()
             return response.json()["id"]
@@ -77,7 +70,7 @@ class FullLab:
 
     def one_more(self) -> str:
         """What a session past the maximum gets."""
-        with _client(self.url, "127.0.2.250", timeout=60) as client:
+        with loopback_client(self.url, "127.0.2.250", timeout=60) as client:
             response = client.post("/api/lab/sessions", json=SESSION)
         return f"{response.status_code} (Retry-After: {response.headers.get('retry-after')})"
 
@@ -89,7 +82,7 @@ class FullLab:
 
 
 def run_lab_bench(url: str, models: AbuseModels, seconds: float, rounds: int, think: float) -> dict:
-    _require_loopback(url)
+    require_loopback(url)
     digit = httpx.get(f"{url}/api/data/digits", params={"n": 1, "seed": 0}, timeout=30).json()["digits"][0]["image"]
     sessions = httpx.get(f"{url}/api/lab/options", timeout=30).json()["limits"]["sessions"]
     _light_latencies(url, models, digit, 3, think)  # warm-up
@@ -104,13 +97,13 @@ def run_lab_bench(url: str, models: AbuseModels, seconds: float, rounds: int, th
             refused = lab.one_more()
         finally:
             lab.close()
-    return {"machine": _machine(), "sessions": sessions, "seconds": seconds, "rounds": rounds,
+    return {"machine": describe_machine(), "sessions": sessions, "seconds": seconds, "rounds": rounds,
             "idle": [_summary(r) for r in idle], "loaded": [_summary(r) for r in loaded],
             "lab_steps_per_second": steps, "one_more_session": refused}
 
 
 def _summary(latencies: list[float]) -> dict:
-    return {"requests": len(latencies), "p50_ms": statistics.median(latencies), "p99_ms": _percentile(latencies, 99)}
+    return {"requests": len(latencies), "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 99)}
 
 
 def _phase(r: dict, phase: str) -> tuple[float, str]:

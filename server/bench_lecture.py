@@ -22,7 +22,15 @@ from pathlib import Path
 
 import httpx
 
-from server.bench_abuse import JSON, _client, _machine, _outcome, _peak_rss_gb, _percentile, _require_loopback
+from server.bench_clients import (
+    JSON,
+    describe_machine,
+    loopback_client,
+    peak_rss_gb,
+    percentile,
+    request_outcome,
+    require_loopback,
+)
 from server.spawn import REPO, uvicorn_server
 
 TARGETS = {"light_p50_ms": 100, "light_p99_ms": 1000, "first_frame_p99_ms": 500, "errors": 0, "busy_share": 0.02,
@@ -77,7 +85,7 @@ def _click(client: httpx.Client, method: str, path: str, body: bytes | None) -> 
     """One request: its outcome (bench_abuse's: 'ok', 'busy' for 503 + Retry-After, else what went wrong) and,
     for a stream, the milliseconds to its first frame. A stream is read to its end, as the page plays it."""
     if method != "STREAM":
-        return _outcome(client.request, method, path, content=body, headers=JSON), None
+        return request_outcome(client.request, method, path, content=body, headers=JSON), None
     start, first = time.perf_counter(), []
 
     def read_stream() -> httpx.Response:
@@ -87,7 +95,7 @@ def _click(client: httpx.Client, method: str, path: str, body: bytes | None) -> 
                     first.append((time.perf_counter() - start) * 1000)
         return response
 
-    return _outcome(read_stream), first[0] if first else None
+    return request_outcome(read_stream), first[0] if first else None
 
 
 def _student(url: str, address: str, seed: int, stop_at: float, think: float, mix: list, latent_dim: int) -> list:
@@ -99,7 +107,7 @@ def _student(url: str, address: str, seed: int, stop_at: float, think: float, mi
     by_kind = {m[0]: m for m in mix}
     results = []
     time.sleep(rng.uniform(0, think))  # students do not all click at the same instant
-    with _client(url, address, timeout=STUDENT_TIMEOUT) as client:
+    with loopback_client(url, address, timeout=STUDENT_TIMEOUT) as client:
         while time.monotonic() < stop_at:
             kind = rng.choices(kinds, weights)[0]
             _, _, method, path, template = by_kind[kind]
@@ -123,15 +131,15 @@ def _students(url: str, first: int, count: int, seconds: float, think: float, mi
 def _summary(rows: list) -> dict:
     ms = [r[1] for r in rows]
     outcomes = Counter(r[2] for r in rows)
-    return {"requests": len(rows), "p50_ms": statistics.median(ms), "p99_ms": _percentile(ms, 99),
+    return {"requests": len(rows), "p50_ms": statistics.median(ms), "p99_ms": percentile(ms, 99),
             "busy": outcomes["busy"], "errors": {k: v for k, v in outcomes.items() if k not in ("ok", "busy")}}
 
 
 def run_lecture(url: str, models: LectureModels, seconds: float, clients: int, think: float,
                 pid: int | None = None) -> dict:
     """Drive a running server at `url` (loopback only) with `clients` students; the report."""
-    _require_loopback(url)
-    machine = _machine()
+    require_loopback(url)
+    machine = describe_machine()
     digit = httpx.get(f"{url}/api/data/digits", params={"n": 1, "seed": 0}, timeout=30).json()["digits"][0]["image"]
     mix = request_mix(models, digit)
     stop_at = time.monotonic() + seconds
@@ -148,9 +156,9 @@ def run_lecture(url: str, models: LectureModels, seconds: float, clients: int, t
     return {"machine": machine, "seconds": seconds, "clients": clients, "think": think, "kinds": kinds,
             "light": _summary(light), "first_frame": {"streams": len(firsts),
                                                       "p50_ms": statistics.median(firsts) if firsts else None,
-                                                      "p99_ms": _percentile(firsts, 99) if firsts else None},
+                                                      "p99_ms": percentile(firsts, 99) if firsts else None},
             "errors": sum(everything["errors"].values()), "busy_share": everything["busy"] / max(1, len(rows)),
-            "requests": len(rows), "peak_rss_gb": _peak_rss_gb(pid)}
+            "requests": len(rows), "peak_rss_gb": peak_rss_gb(pid)}
 
 
 def bench_lecture(seconds: float = 120, clients: int = 60, think: float = 3.0, models: LectureModels = LectureModels(),

@@ -22,15 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from server.bench_clients import (
-    JSON,
-    describe_machine,
-    loopback_client,
-    peak_rss_gb,
-    percentile,
-    request_outcome,
-    require_loopback,
-)
+from server import bench_clients
 from server.spawn import REPO, uvicorn_server
 
 TARGETS = {"light_p50_ms": 100, "light_p99_ms": 1000, "first_frame_p99_ms": 500, "errors": 0, "busy_share": 0.02,
@@ -85,7 +77,7 @@ def _click(client: httpx.Client, method: str, path: str, body: bytes | None) -> 
     """One request: its outcome (bench_abuse's: 'ok', 'busy' for 503 + Retry-After, else what went wrong) and,
     for a stream, the milliseconds to its first frame. A stream is read to its end, as the page plays it."""
     if method != "STREAM":
-        return request_outcome(client.request, method, path, content=body, headers=JSON), None
+        return bench_clients.request_outcome(client.request, method, path, content=body, headers=bench_clients.JSON), None
     start, first = time.perf_counter(), []
 
     def read_stream() -> httpx.Response:
@@ -95,7 +87,7 @@ def _click(client: httpx.Client, method: str, path: str, body: bytes | None) -> 
                     first.append((time.perf_counter() - start) * 1000)
         return response
 
-    return request_outcome(read_stream), first[0] if first else None
+    return bench_clients.request_outcome(read_stream), first[0] if first else None
 
 
 def _student(url: str, address: str, seed: int, stop_at: float, think: float, mix: list, latent_dim: int) -> list:
@@ -107,7 +99,7 @@ def _student(url: str, address: str, seed: int, stop_at: float, think: float, mi
     by_kind = {m[0]: m for m in mix}
     results = []
     time.sleep(rng.uniform(0, think))  # students do not all click at the same instant
-    with loopback_client(url, address, timeout=STUDENT_TIMEOUT) as client:
+    with bench_clients.loopback_client(url, address, timeout=STUDENT_TIMEOUT) as client:
         while time.monotonic() < stop_at:
             kind = rng.choices(kinds, weights)[0]
             _, _, method, path, template = by_kind[kind]
@@ -131,15 +123,15 @@ def _students(url: str, first: int, count: int, seconds: float, think: float, mi
 def _summary(rows: list) -> dict:
     ms = [r[1] for r in rows]
     outcomes = Counter(r[2] for r in rows)
-    return {"requests": len(rows), "p50_ms": statistics.median(ms), "p99_ms": percentile(ms, 99),
+    return {"requests": len(rows), "p50_ms": statistics.median(ms), "p99_ms": bench_clients.percentile(ms, 99),
             "busy": outcomes["busy"], "errors": {k: v for k, v in outcomes.items() if k not in ("ok", "busy")}}
 
 
 def run_lecture(url: str, models: LectureModels, seconds: float, clients: int, think: float,
                 pid: int | None = None) -> dict:
     """Drive a running server at `url` (loopback only) with `clients` students; the report."""
-    require_loopback(url)
-    machine = describe_machine()
+    bench_clients.require_loopback(url)
+    machine = bench_clients.describe_machine()
     digit = httpx.get(f"{url}/api/data/digits", params={"n": 1, "seed": 0}, timeout=30).json()["digits"][0]["image"]
     mix = request_mix(models, digit)
     stop_at = time.monotonic() + seconds
@@ -156,9 +148,9 @@ def run_lecture(url: str, models: LectureModels, seconds: float, clients: int, t
     return {"machine": machine, "seconds": seconds, "clients": clients, "think": think, "kinds": kinds,
             "light": _summary(light), "first_frame": {"streams": len(firsts),
                                                       "p50_ms": statistics.median(firsts) if firsts else None,
-                                                      "p99_ms": percentile(firsts, 99) if firsts else None},
+                                                      "p99_ms": bench_clients.percentile(firsts, 99) if firsts else None},
             "errors": sum(everything["errors"].values()), "busy_share": everything["busy"] / max(1, len(rows)),
-            "requests": len(rows), "peak_rss_gb": peak_rss_gb(pid)}
+            "requests": len(rows), "peak_rss_gb": bench_clients.peak_rss_gb(pid)}
 
 
 def bench_lecture(seconds: float = 120, clients: int = 60, think: float = 3.0, models: LectureModels = LectureModels(),

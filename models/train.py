@@ -90,6 +90,9 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--steps", type=int, default=10000, help="score2d: optimizer steps")
     p.add_argument("--out", default="checkpoints", help="where the checkpoint and card go")
     p.add_argument("--runs", default="runs", help="where resumable training state goes")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads (default: torch's own, one per core); give each of two trainings that share "
+                        "the cores its share: two that each take every core wait on each other's threads")
     p.set_defaults(handler=_run_recipe)
 
 
@@ -101,6 +104,10 @@ def _run_recipe(args) -> None:
                          f"{', '.join(sorted(CONTINUABLE))})")
     if args.whole_history and not args.init_from:
         raise SystemExit("--whole-history continues a checkpoint's training record: name it with --init-from")
+    if args.threads < 0:
+        raise SystemExit(f"--threads must be 1 or more (0: torch's default), not {args.threads}")
+    if args.threads:
+        torch.set_num_threads(args.threads)
     RECIPES[args.family](args)
 
 

@@ -46,3 +46,20 @@ def test_a_trained_card_records_the_command_that_made_it(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.argv", ["genlab", *argv])
     main(argv)
     assert read_card(tmp_path / "cmd-vae.json")["training"]["command"] == "genlab " + " ".join(argv)
+
+
+def test_threads_sets_torchs_threads_before_the_recipe_runs_and_refuses_a_negative_count(monkeypatch):
+    """`genlab train --threads 1`: two trainings sharing two cores each take one (each with every core, they wait
+    on each other's threads)."""
+    import models.train as train
+
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    monkeypatch.setitem(train.RECIPES, "vae", lambda args: calls.append("recipe"))
+    train.main(["train", "vae", "--id", "x", "--threads", "1"])
+    assert calls == [1, "recipe"]
+    calls.clear()
+    train.main(["train", "vae", "--id", "x"])
+    assert calls == ["recipe"]  # torch's own default
+    with pytest.raises(SystemExit, match="--threads must be 1 or more"):
+        train.main(["train", "vae", "--id", "x", "--threads", "-1"])

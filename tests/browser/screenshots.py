@@ -76,6 +76,10 @@ def gan(page: Page, base: str) -> None:
     expect(page.locator("#film-grid[src^='data:image/png']")).to_be_attached()
     time.sleep(1)
     save(page.locator("#film").screenshot(), "gan-film-collapse.png")
+    page.goto(f"{base}/gan?model=wgan-gp-mnist&fm=wgan-gp-mnist&ff=20&sec=film")  # WGAN-GP's film at the end of its second run
+    expect(page.locator("#film-grid[src^='data:image/png']")).to_be_attached()
+    time.sleep(1)
+    save(page.locator("#film").screenshot(), "gan-film-wgan.png")
     page.goto(f"{base}/gan?model=dcgan-mnist&sec=project")  # two held-out digits placed by search: seconds each
     expect(page.locator("#project[data-projected]")).to_be_attached(timeout=120_000)
     sections(page, "gan", ["project"], wait=1)

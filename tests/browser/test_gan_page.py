@@ -4,6 +4,7 @@ and the shipped gan-collapsed-mnist for its film filmed inside an epoch."""
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import PNG, SEVEN, draw, grid_src, query
@@ -221,10 +222,11 @@ def test_model_cards_say_fd_is_measured_against_the_training_digits(page: Page, 
     expect(page.locator("#cards-floor")).to_contain_text("the FD of the 1,000 held-out real digits against the training digits")
 
 
-def test_the_dcgan_film_runs_from_the_untrained_generator_through_every_run(page: Page, live_server: str):
-    """Issue 13, point 15: dcgan-mnist was trained in several runs; its film starts at step 0 and its caption says
-    which run each frame belongs to, out of how many epochs in all."""
-    page.goto(f"{live_server}/gan?model=dcgan-mnist&sec=film&fm=dcgan-mnist&ff=0")
+@pytest.mark.parametrize("model_id", ["dcgan-mnist", "wgan-gp-mnist"])
+def test_a_gan_film_runs_from_the_untrained_generator_through_every_run(page: Page, live_server: str, model_id: str):
+    """Issue 13, point 15: dcgan-mnist and wgan-gp-mnist were trained in several runs; each film starts at step 0
+    and its caption says which run each frame belongs to, out of how many epochs in all."""
+    page.goto(f"{live_server}/gan?model={model_id}&sec=film&fm={model_id}&ff=0")
     caption = page.locator("#film-caption")
     expect(caption).to_contain_text(re.compile(r"untrained, at epoch 0 of \d+ \(run 1 of (\d+)\)"), timeout=30_000)
     runs = int(re.search(r"run 1 of (\d+)", caption.inner_text()).group(1))

@@ -231,5 +231,7 @@ def test_a_gan_film_runs_from_the_untrained_generator_through_every_run(page: Pa
     expect(caption).to_contain_text(re.compile(r"untrained, at epoch 0 of \d+ \(run 1 of (\d+)\)"), timeout=30_000)
     runs = int(re.search(r"run 1 of (\d+)", caption.inner_text()).group(1))
     assert runs > 1
+    # the recipe line: the learning rate and step ratio it names are the last run's, and it says so
+    expect(page.locator("#film-objective")).to_contain_text(re.compile(rf"epochs in {runs} runs; its last run: lr G"))
     page.locator("#film-frame").fill(page.locator("#film-frame").get_attribute("max"))
     expect(caption).to_contain_text(f"(run {runs} of {runs})")

@@ -35,27 +35,35 @@ export function objectiveOf(model) {
 
 export const isCritic = (model) => model?.card?.config?.loss === "wgan-gp";
 
-/** One line about the training recipe: loss, learning rates, D's head start, smoothing. */
+/**
+ * One line about the training recipe: loss, learning rates, D's head start, smoothing. Learning rates and step
+ * ratios are the card's, i.e. its last run's: a card trained in several runs says so, since its earlier runs
+ * went at other settings (wgan-gp-mnist's second run took 5 D steps per G step, its last 5 G steps per D step).
+ */
 export function recipe(model) {
   const c = model.card?.config || {};
   const t = model.card?.training || {};
-  const parts = [`loss ${c.loss}`];
+  const whole = [`loss ${c.loss}`];
+  const perRun = [];
   if (t.lr !== undefined) {
     const dLr = t.lr * (c.d_lr_scale ?? 1);
-    parts.push(`lr G ${fmtLr(t.lr)}, D ${fmtLr(dLr)}${(c.d_lr_scale ?? 1) !== 1 ? ` (d_lr_scale ${c.d_lr_scale})` : ""}`);
+    perRun.push(`lr G ${fmtLr(t.lr)}, D ${fmtLr(dLr)}${(c.d_lr_scale ?? 1) !== 1 ? ` (d_lr_scale ${c.d_lr_scale})` : ""}`);
   } else if ((c.d_lr_scale ?? 1) !== 1) {
-    parts.push(`d_lr_scale ${c.d_lr_scale}`);
+    perRun.push(`d_lr_scale ${c.d_lr_scale}`);
   }
-  if (c.n_critic > 1) parts.push(`${c.n_critic} D steps per G step`);
-  if (c.g_steps > 1) parts.push(`${c.g_steps} G steps per D step`);
-  if (c.label_smoothing) parts.push(`real label ${1 - c.label_smoothing}`);
-  if (c.d_batchnorm === false && c.loss !== "wgan-gp") parts.push("no batch norm in D");
-  if (c.loss === "wgan-gp") parts.push(`λ = ${c.gp_weight}`);
-  if (c.ema_decay) parts.push(`samples from an EMA (${c.ema_decay}) of G`);
-  if (t.epochs !== undefined) {
-    parts.push(runCount(t) > 1 ? `${totalOf(t, "epochs")} epochs in ${runCount(t)} runs` : `${t.epochs} epoch${t.epochs === 1 ? "" : "s"}`);
+  if (c.n_critic > 1) perRun.push(`${c.n_critic} D steps per G step`);
+  if (c.g_steps > 1) perRun.push(`${c.g_steps} G steps per D step`);
+  if (c.label_smoothing) whole.push(`real label ${1 - c.label_smoothing}`);
+  if (c.d_batchnorm === false && c.loss !== "wgan-gp") whole.push("no batch norm in D");
+  if (c.loss === "wgan-gp") whole.push(`λ = ${c.gp_weight}`);
+  if (c.ema_decay) whole.push(`samples from an EMA (${c.ema_decay}) of G`);
+  const runs = runCount(t);
+  if (runs > 1) {
+    whole.push(`${totalOf(t, "epochs")} epochs in ${runs} runs`);
+    return `${whole.join(" · ")}; its last run: ${perRun.join(" · ") || "the same settings"}`;
   }
-  return parts.join(" · ");
+  if (t.epochs !== undefined) whole.push(`${t.epochs} epoch${t.epochs === 1 ? "" : "s"}`);
+  return [whole[0], ...perRun, ...whole.slice(1)].join(" · ");
 }
 
 export function fmtLr(v) {

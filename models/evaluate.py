@@ -195,12 +195,12 @@ def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, 
 
 
 CURVE_EVALUATIONS = (5, 10, 20, 50, 100)  # network evaluations per image (x2 with guidance) on the cost axis
-SAMPLER_CURVE_N = 200
+SAMPLER_CURVE_N = 200  # samples a point by default: the curve's 25 points at 1,000 each take about 100 min on 2 cores
 
 
-def evaluations_curve(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int) -> list[dict]:
+def evaluations_curve(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int, n: int) -> list[dict]:
     """Cost against quality for every sampler (sampling.SAMPLERS) at the model's default w: FD and guided
-    accuracy of SAMPLER_CURVE_N samples at about each of CURVE_EVALUATIONS network evaluations per image
+    accuracy of n samples at about each of CURVE_EVALUATIONS network evaluations per image
     (the ODE's Heun steps take two each: (e + 1) / 2 steps; Langevin takes STEPS_PER_LEVEL a level and one to
     denoise: (e - 1) / 2 levels). The same seed, so the same x_T and labels."""
     default_w = model.module.config.sample_guidance
@@ -209,7 +209,7 @@ def evaluations_curve(model: LoadedModel, classifier: DigitClassifier, real: dic
         for evaluations in CURVE_EVALUATIONS:
             steps = {"ode": (evaluations + 1) // 2,
                      "langevin": max(1, (evaluations - 1) // STEPS_PER_LEVEL)}.get(name, evaluations)
-            point = _curve_point(model, classifier, real, seed, SAMPLER_CURVE_N, sampler=name, steps=steps, guidance=default_w)
+            point = _curve_point(model, classifier, real, seed, n, sampler=name, steps=steps, guidance=default_w)
             points.append({**point, "evaluations": sampler_evaluations(name, steps, guided=False)})
     return points
 
@@ -238,7 +238,8 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
 
 
 @torch.inference_mode()
-def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, seed: int = 0, write: bool = False) -> list[dict]:
+def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, n: int = SAMPLER_CURVE_N, seed: int = 0,
+                           write: bool = False) -> list[dict]:
     """The cost-quality curve of a diffusion checkpoint's samplers (evaluations_curve); with `write`, stored in
     its card as metrics.curves.samplers, leaving every other figure as it was."""
     directory = Path(checkpoints)
@@ -246,11 +247,11 @@ def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, seed: int = 0
     model = load_model(card_file)
     if "samplers" not in model.capabilities:
         raise ValueError(f"{model_id} has no samplers to compare (a diffusion model has)")
-    points = evaluations_curve(model, load_classifier(directory), _real_features(str(directory)), seed)
+    points = evaluations_curve(model, load_classifier(directory), _real_features(str(directory)), seed, n)
     if write:
         card = read_card(card_file)
         card["metrics"].setdefault("curves", {})["samplers"] = points
-        card["metrics"].setdefault("measured", {})["samplers_curve"] = {"n": SAMPLER_CURVE_N, "seed": seed,
+        card["metrics"].setdefault("measured", {})["samplers_curve"] = {"n": n, "seed": seed,
                                                                        "code_version": code_version()}
         log.info("%s's sampler curve written into %s", model_id, write_card(directory, card))
     return points

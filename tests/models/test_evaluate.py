@@ -66,9 +66,8 @@ def test_diffusion_gets_sampler_curves_and_heldout_bits_per_dim(tiny_copy, monke
 
 def test_sampler_costs_curve_every_sampler_and_keeps_the_cards_other_figures(tiny_copy, monkeypatch):
     monkeypatch.setattr(evaluate, "CURVE_EVALUATIONS", (5, 10))
-    monkeypatch.setattr(evaluate, "SAMPLER_CURVE_N", 20)
     before = read_card(tiny_copy / "tiny-ddpm.json")["metrics"]
-    points = evaluate.evaluate_sampler_costs(str(tiny_copy), "tiny-ddpm", seed=0, write=True)
+    points = evaluate.evaluate_sampler_costs(str(tiny_copy), "tiny-ddpm", n=20, seed=0, write=True)
     assert [(p["sampler"], p["evaluations"]) for p in points] == [
         ("ddpm", 5), ("ddpm", 10), ("ddim", 5), ("ddim", 10), ("sde", 5), ("sde", 10), ("ode", 5), ("ode", 9),
         ("langevin", 5), ("langevin", 9)]

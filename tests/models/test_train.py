@@ -51,7 +51,7 @@ def test_a_trained_card_records_the_command_that_made_it(tmp_path, monkeypatch):
 def test_threads_sets_torchs_threads_before_the_recipe_runs_and_refuses_a_negative_count(monkeypatch):
     """`genlab train --threads 1`: two trainings sharing two cores each take one (each with every core, they wait
     on each other's threads)."""
-    import models.train as train
+    from models import train
 
     calls = []
     monkeypatch.setattr(torch, "set_num_threads", calls.append)

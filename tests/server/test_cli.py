@@ -163,3 +163,13 @@ def test_a_shadowing_models_package_is_refused(monkeypatch, tmp_path):
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name: SimpleNamespace(origin=str(foreign)) if name == "models" else real(name))
     assert f"`models` imported from {foreign} is not genlab's" in cli._own_packages_problem()
+
+
+@pytest.mark.parametrize(("argv", "n"), [((), 200), (("--n", "1000"), 1000)])
+def test_sampler_costs_draw_200_a_point_unless_n_says_otherwise(capsys, tiny, monkeypatch, argv, n):
+    import models.evaluate
+
+    seen = {}
+    monkeypatch.setattr(models.evaluate, "evaluate_sampler_costs", lambda directory, model_id, **kw: seen.update(kw) or [])
+    status, _, _ = run(capsys, "evaluate", "tiny-ddpm", "--sampler-costs", "--checkpoints", str(tiny), *argv)
+    assert status == 0 and seen["n"] == n

@@ -34,3 +34,10 @@ def test_a_link_to_a_model_that_is_not_loaded_falls_back_and_says_so(page: Page,
     banner = page.locator("#global-error")
     expect(banner).to_contain_text("Model no-such-model from the link is not loaded")
     expect(banner).to_contain_text("showing")
+    # the sections then load (the held-out digits, the samples) and their success must not wipe the page's message:
+    # a section without an error box of its own clears only what it put in the banner
+    expect(page.locator("#sample-grid[src^='data:image/png']")).to_be_attached(timeout=30_000)
+    if name == "flow":
+        expect(page.locator("#digit-source .thumb").first).to_be_attached(timeout=30_000)
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Model no-such-model from the link is not loaded")

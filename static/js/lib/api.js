@@ -120,6 +120,10 @@ function errorBox(target) {
   return document.getElementById("global-error");
 }
 
+// Who put the message in the page banner: a section without an error box of its own borrows it, and its next
+// success may take back only its own message, never the page's (e.g. "model X from the link is not loaded").
+let bannerOwner = null;
+
 /** Show `err` in the `.error` box of `target` (a section) or in the page banner. */
 export function showError(target, err) {
   const box = errorBox(target);
@@ -127,14 +131,15 @@ export function showError(target, err) {
   const message = err instanceof Error ? err.message : String(err);
   box.textContent = `⚠ ${message}`;
   box.hidden = false;
+  if (box.id === "global-error") bannerOwner = target ?? null;
 }
 
+/** Hide `target`'s error; the page banner only if `target` put it there (null: the page's own). */
 export function clearError(target) {
   const box = errorBox(target);
-  if (box) {
-    box.hidden = true;
-    box.textContent = "";
-  }
+  if (!box || (box.id === "global-error" && bannerOwner !== (target ?? null))) return;
+  box.hidden = true;
+  box.textContent = "";
 }
 
 /**

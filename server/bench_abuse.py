@@ -54,9 +54,6 @@ class AbuseModels:
     label: int = 3
 
 
-
-
-
 def light_requests(models: AbuseModels, digit: str) -> list[tuple[str, str, bytes | None]]:
     body = {"n": 16}
     return [("POST", f"/api/models/{models.vae}/sample", json.dumps(body).encode()),
@@ -188,9 +185,6 @@ def _slots_free_seconds(url: str, since: float) -> float | None:
                 return time.monotonic() - since
             time.sleep(0.05)
     return float("inf")
-
-
-
 
 
 def _well_behaved_summary(results: list[tuple[float, str]]) -> dict:

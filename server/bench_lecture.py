@@ -74,8 +74,8 @@ def _body(template: dict | None, rng: random.Random, latent_dim: int) -> bytes |
 
 
 def _click(client: httpx.Client, method: str, path: str, body: bytes | None) -> tuple[str, float | None]:
-    """One request: its outcome (bench_abuse's: 'ok', 'busy' for 503 + Retry-After, else what went wrong) and,
-    for a stream, the milliseconds to its first frame. A stream is read to its end, as the page plays it."""
+    """One request: its outcome (bench_clients.request_outcome: 'ok', 'busy' for 503 + Retry-After, else what went
+    wrong) and, for a stream, the milliseconds to its first frame. A stream is read to its end, as the page plays it."""
     if method != "STREAM":
         return bench_clients.request_outcome(client.request, method, path, content=body, headers=bench_clients.JSON), None
     start, first = time.perf_counter(), []

@@ -99,6 +99,17 @@ def _serve(args) -> None:
                 proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
 
 
+def _sample_count(text: str) -> int:
+    """--n: a whole number of samples, at least 2 (a Frechet distance needs a covariance)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 2:
+        raise argparse.ArgumentTypeError(f"expected a whole number of samples >= 2, got {text!r}")
+    return n
+
+
 def _evaluate(args) -> None:
     from models.checkpoint import CheckpointError
     from models.evaluate import (
@@ -176,7 +187,7 @@ def _add_evaluate_parser(sub) -> None:
     evaluate.add_argument("--rows", type=lambda text: text.split(","), default=None, metavar="ID[,ID...]",
                           help="--all: measure only these models again; their rows replace theirs in the directory's "
                                "table (which must exist, measured at the same --n and --seed)")
-    evaluate.add_argument("--n", type=int, default=None,
+    evaluate.add_argument("--n", type=_sample_count, default=None,
                           help="samples to draw (default 1000, the least for card figures; --sampler-costs: 200 a point)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--checkpoints", default=None, type=Path,

@@ -173,3 +173,9 @@ def test_sampler_costs_draw_200_a_point_unless_n_says_otherwise(capsys, tiny, mo
     monkeypatch.setattr(models.evaluate, "evaluate_sampler_costs", lambda directory, model_id, **kw: seen.update(kw) or [])
     status, _, _ = run(capsys, "evaluate", "tiny-ddpm", "--sampler-costs", "--checkpoints", str(tiny), *argv)
     assert status == 0 and seen["n"] == n
+
+
+@pytest.mark.parametrize("n", ["0", "-5", "1", "ten"])
+def test_evaluate_refuses_a_sample_count_below_two_in_one_line(capsys, tiny, n):
+    status, _, err = run(capsys, "evaluate", "tiny-gan", "--n", n, "--checkpoints", str(tiny))
+    assert status == 2 and "argument --n: expected a whole number of samples >= 2" in err and "Traceback" not in err

@@ -60,7 +60,7 @@ export function recipe(model) {
   const runs = runCount(t);
   if (runs > 1) {
     whole.push(`${totalOf(t, "epochs")} epochs in ${runs} runs`);
-    return `${whole.join(" · ")}; its last run: ${perRun.join(" · ") || "the same settings"}`;
+    return perRun.length ? `${whole.join(" · ")}; its last run: ${perRun.join(" · ")}` : whole.join(" · ");
   }
   if (t.epochs !== undefined) whole.push(`${t.epochs} epoch${t.epochs === 1 ? "" : "s"}`);
   return [whole[0], ...perRun, ...whole.slice(1)].join(" · ");

@@ -33,7 +33,7 @@ export function pickModel(ctx, failed, defaultId, notLoaded = () => "") {
  * pick the link's one (pickModel). Returns the listing, or null when the page cannot go on: the list
  * failed to load (the error is shown), or no loaded model fits (`missing`, which says why, is shown).
  */
-export async function loadPageModels(ctx, { which, missing, defaultId, notLoaded }) {
+export async function loadPageModels(ctx, { which, missing, defaultId }) {
   const listing = await loadModels();
   if (!listing) return null;
   ctx.models = listing.models.filter(which);
@@ -41,7 +41,7 @@ export async function loadPageModels(ctx, { which, missing, defaultId, notLoaded
     showError(null, missing);
     return null;
   }
-  pickModel(ctx, listing.failed || [], defaultId, notLoaded);
+  pickModel(ctx, listing.failed || [], defaultId);
   return listing;
 }
 

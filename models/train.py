@@ -64,7 +64,7 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--n-critic", type=int, default=0, help="D steps per G step (default 5 for wgan-gp, else 1)")
     p.add_argument("--d-lr-scale", type=float, default=1.0)
     p.add_argument("--g-steps", type=int, default=1, help="G steps per D round: > 1 lets a lagging G catch up; with a high lr it provokes collapse")
-    p.add_argument("--init-from", default="", help="start from this checkpoint's weights (same architecture; relative to --out)")
+    p.add_argument("--init-from", default="", help="start from this checkpoint's weights (same architecture, or a shallower pixelcnn; relative to --out)")
     p.add_argument("--whole-history", action="store_true",
                    help="with --init-from: the card and film start with that checkpoint's own history and film, "
                         "so a model trained in several runs shows its whole training")
@@ -77,7 +77,9 @@ def add_train_parser(subparsers) -> None:
                    help="with --film-every: also keep them every N steps within an epoch (e.g. to film a collapse)")
     p.add_argument("--steps-per-level", type=int, default=8, help="flow: Glow steps at each of the two scales")
     p.add_argument("--coupling-hidden", type=int, default=128, help="flow: channels inside each coupling's conditioner")
-    p.add_argument("--layers", type=int, default=8, help="pixelcnn: gated layers (--width sets their channels)")
+    p.add_argument("--layers", type=int, default=8,
+                   help="pixelcnn: gated layers (--width sets their channels); more than --init-from's grows that network")
+    p.add_argument("--dropout", type=float, default=0.0, help="pixelcnn: dropout on each layer's gated features while training")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
     p.add_argument("--sample-guidance", type=float, default=1.0,
                    help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")

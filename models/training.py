@@ -246,7 +246,7 @@ def start_from(args, model: torch.nn.Module) -> None:
         resuming = (Path(args.runs) / f"{args.id}.state.safetensors").exists()
         remember_earlier_runs(Path(args.out), args.init_from, Path(args.runs), args.id, resuming)
     state = load_file(str(weights_path(Path(args.out), args.init_from)))
-    if hasattr(model, "load_pretrained"):  # GANs: an EMA copy restarts at the loaded G
+    if hasattr(model, "load_pretrained"):  # the model's own way: a GAN's EMA restarts at G, a PixelCNN may grow
         model.load_pretrained(state)
     else:
         model.load_state_dict(state, strict=True)

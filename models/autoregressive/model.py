@@ -37,6 +37,24 @@ class PixelCNN(torch.nn.Module):
         self.config = config
         self.net = GatedPixelCNN(PixelCNNConfig(**config.network))
 
+    def load_pretrained(self, state: dict[str, torch.Tensor]) -> None:
+        """--init-from: this network's weights, or a shallower one's of the same width, which grows it (deepening
+        as in Net2Net, Chen et al. 2016): the added layers come after the loaded ones with their horizontal output
+        zeroed, so each passes the horizontal stack through unchanged (its residual adds 0) and the head, which
+        reads only that stack, gives exactly the loaded network's likelihood. Training then has the extra depth
+        to use without first unlearning a random start."""
+        own = self.state_dict()
+        loaded_layers = {int(key.split(".")[2]) for key in state if key.startswith("net.layers.")}
+        added = range(len(loaded_layers), len(self.net.layers))
+        expected = {key for key in own if not any(key.startswith(f"net.layers.{i}.") for i in added)}
+        if set(state) != expected or loaded_layers != set(range(len(loaded_layers))):
+            raise ValueError("--init-from: not this PixelCNN, nor a shallower one of the same kind")
+        self.load_state_dict(state, strict=False)  # shapes are still checked: the widths must agree
+        with torch.no_grad():
+            for i in added:
+                self.net.layers[i].h_out.weight.zero_()
+                self.net.layers[i].h_out.bias.zero_()
+
     @property
     def num_classes(self) -> int:
         return self.net.config.num_classes

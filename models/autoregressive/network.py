@@ -26,6 +26,7 @@ class PixelCNNConfig:
     mixtures: int = 5  # logistics per pixel
     num_classes: int = 10  # 0 = unconditional
     head: int = 64  # channels of the 1x1 output head
+    dropout: float = 0.0  # on each layer's gated horizontal features, training only (PixelCNN++ regularises so)
 
 
 def gate(pre: torch.Tensor) -> torch.Tensor:
@@ -34,9 +35,10 @@ def gate(pre: torch.Tensor) -> torch.Tensor:
 
 
 class GatedLayer(nn.Module):
-    def __init__(self, in_channels: int, channels: int, kernel: int, first: bool, num_classes: int):
+    def __init__(self, in_channels: int, channels: int, kernel: int, first: bool, num_classes: int,
+                 dropout: float = 0.0):
         super().__init__()
-        self.first, self.k = first, kernel
+        self.first, self.k, self.dropout = first, kernel, dropout
         self.v_height = kernel // 2 + 1
         self.h_width = kernel // 2 if first else kernel // 2 + 1  # type A stops left of the pixel
         self.v_conv = nn.Conv2d(in_channels, 2 * channels, (self.v_height, kernel))
@@ -62,7 +64,7 @@ class GatedLayer(nn.Module):
         v_pre = self.vertical(v)
         shifted = F.pad(v_pre, (0, 0, 1, 0))[:, :, :-1]  # row r gets row r - 1: only rows above reach h
         h_pre = self.horizontal(h) + self.v_to_h(shifted) + bias
-        h_new = self.h_out(gate(h_pre))
+        h_new = self.h_out(F.dropout(gate(h_pre), self.dropout, self.training))
         return gate(v_pre + bias), h_new if self.first else h + h_new
 
 
@@ -74,7 +76,8 @@ class GatedPixelCNN(nn.Module):
         self.config = config
         c = config.channels
         self.layers = nn.ModuleList(
-            GatedLayer(1 if i == 0 else c, c, config.first_kernel if i == 0 else config.kernel, i == 0, config.num_classes)
+            GatedLayer(1 if i == 0 else c, c, config.first_kernel if i == 0 else config.kernel, i == 0,
+                       config.num_classes, config.dropout)
             for i in range(config.layers))
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(c, config.head, 1), nn.ReLU(), nn.Conv2d(config.head, 3 * config.mixtures, 1))
 

@@ -11,7 +11,8 @@ from models.training import fit, fit_config, make_card, save_trained, start_from
 
 
 def train_pixelcnn(args) -> None:
-    network = PixelCNNConfig(channels=args.width, layers=args.layers, num_classes=10 if args.conditional else 0)
+    network = PixelCNNConfig(channels=args.width, layers=args.layers, num_classes=10 if args.conditional else 0,
+                             dropout=args.dropout)
     config = AutoregressiveConfig(network=asdict(network))
     torch.manual_seed(args.seed)
     model = PixelCNN(config)
@@ -23,6 +24,7 @@ def train_pixelcnn(args) -> None:
         f"{network.channels} channels with vertical and horizontal stacks (no blind spot), a {network.first_kernel}x"
         f"{network.first_kernel} type-A first layer, then {network.kernel}x{network.kernel} type B"
         + (", a class embedding in every gate" if network.num_classes else "")
+        + (f", dropout {network.dropout:g} on the gated features while training" if network.dropout else "")
         + f"; each pixel a mixture of {network.mixtures} discretized logistics over the 256 levels "
         "(Salimans et al. 2017). Exact likelihood; sampled pixel by pixel with cached activations.")
     save_trained(args, model, make_card(args, "autoregressive", asdict(config), result, description), result)

@@ -99,3 +99,33 @@ def test_marginal_log_prob_sums_the_classes():
     assert torch.allclose(model.log_prob(x), torch.logsumexp(per_class, 1) - math.log(10), atol=1e-4)
     assert torch.allclose(per_class[:, 5], model.log_prob(x, torch.tensor([5, 5])))
     assert torch.allclose(model.pixel_log_prob(x, torch.tensor([5, 5])).flatten(1).sum(1), per_class[:, 5], atol=1e-3)
+
+
+def test_growing_keeps_the_trained_likelihood_exactly_and_refuses_a_misfit():
+    """--init-from a shallower PixelCNN (how pixelcnn-mnist went from 8 to 12 layers): the added layers pass
+    the horizontal stack through, so before any training the grown network gives the same log-probability
+    as the one it grew from; then they train like any other (their output is not stuck at zero)."""
+    trained = _scrambled(3)
+    deeper = AutoregressiveConfig(network={**SMALL.network, "layers": 5})
+    grown = PixelCNN(deeper)
+    grown.load_pretrained(trained.state_dict())
+    grown.eval()
+    x, y = _digits(3)
+    assert torch.equal(grown.log_prob(x, y), trained.log_prob(x, y))
+    grown.train()
+    grown.loss(x, y)[0].backward()
+    assert grown.net.layers[4].h_out.weight.grad.abs().sum() > 0
+    for misfit in ({"layers": 2}, {"layers": 5, "channels": 16}):
+        with pytest.raises((ValueError, RuntimeError)):
+            PixelCNN(AutoregressiveConfig(network={**SMALL.network, **misfit})).load_pretrained(trained.state_dict())
+
+
+def test_dropout_acts_only_while_training():
+    """The dropout that regularises training must leave the exact likelihood and sampling deterministic."""
+    model = _scrambled(4, AutoregressiveConfig(network={**SMALL.network, "dropout": 0.5}))
+    x, y = _digits(2)
+    assert torch.equal(model.log_prob(x, y), model.log_prob(x, y))
+    model.train()
+    torch.manual_seed(0)
+    first = model.log_prob(x, y)
+    assert not torch.equal(first, model.log_prob(x, y))

@@ -11,9 +11,11 @@ FD here is against the 1,000 held-out digits, with the floor the FD of 1,000 ran
 the same held-out ones, so both sides of the ratio have the same n. (A card's own `frechet_distance` is
 against the 9,000 training digits: a different, lower floor; the two are not mixed.)"""
 
+import copy
 import csv
 import io
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -30,6 +32,7 @@ from models.evaluation.memorization import ShippedDigits, nearest_training
 from models.metrics import accuracy, class_entropy, classify, frechet_distance, significant
 from models.registry import FAMILIES, LoadedModel
 
+log = logging.getLogger(__name__)
 TABLE_FILE = Path("evaluation") / "table.json"  # inside the checkpoint directory, beside films/
 SAMPLE_BATCH = 250
 TIMING_BATCH = 16
@@ -74,6 +77,9 @@ COLUMNS = (
            "sampler (PixelCNN: full-image passes' worth)"),
     Column("ms_per_image", "ms / image (1 core)", "cost", "lower", f"CPU time per image sampling batches of "
            f"{TIMING_BATCH} on one core (the least of {TIMING_REPEATS} runs), on the machine in `measured`"),
+    Column("gpu_ms_per_image", "ms / image (GPU)", "cost", "lower", f"wall time per image sampling batches of "
+           f"{TIMING_BATCH} on the GPU (the least of {TIMING_REPEATS} runs, each waited for); empty when the "
+           "machine in `measured` had none"),
     Column("parameters", "parameters", "cost", "lower", "trained weights of every network in the checkpoint (a GAN's "
            "discriminator and a latent model's autoencoder included; frozen EMA copies not counted twice)"),
     Column("near_copy_share", "near-copies", "memorization", "lower", "share of samples whose nearest training digit "
@@ -145,6 +151,34 @@ def sampling_milliseconds(model: LoadedModel, seed: int) -> float:
     return 1000 * seconds / TIMING_BATCH
 
 
+def gpu_milliseconds(model: LoadedModel, seed: int, device: str | None = None) -> float | None:
+    """Wall milliseconds per image sampling TIMING_BATCH images on `device` (the GPU when there is one), the
+    least of TIMING_REPEATS runs after a warm-up. Wall time, not CPU time: a GPU runs asynchronously, so each
+    run is waited for. None without a GPU, or for a model that does not sample there (logged): the column is
+    empty rather than a CPU figure under a GPU label."""
+    device = device or ("cuda" if torch.cuda.is_available() else None)
+    if device is None:
+        return None
+    module = copy.deepcopy(model.module).to(device)  # the CPU copy keeps serving the rest of the evaluation
+    g = torch.Generator(device).manual_seed(seed)
+    labels = (torch.arange(TIMING_BATCH, device=device) % NUM_CLASSES
+              if "conditional" in model.capabilities else None)
+
+    def run() -> float:
+        start = time.perf_counter()
+        module.sample(TIMING_BATCH, g, labels=labels)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
+
+    try:
+        run()
+        return 1000 * min(run() for _ in range(TIMING_REPEATS)) / TIMING_BATCH
+    except RuntimeError as error:
+        log.warning("%s did not sample on %s: %s", model.id, device, error)
+        return None
+
+
 def frechet_floor(digits: ShippedDigits, n: int, seed: int) -> float:
     """FD of n random training digits (the split is stored class by class: never its first n) to held-out."""
     features = digits.spaces()["features"]
@@ -172,11 +206,16 @@ def evaluate_row(model: LoadedModel, digits: ShippedDigits, n: int, seed: int) -
         **likelihood_columns(model),
         "nfe": model.network_evaluations("sample"),
         "ms_per_image": round(sampling_milliseconds(model, seed), 3),
+        "gpu_ms_per_image": _rounded(gpu_milliseconds(model, seed)),
         "parameters": sum(p.numel() for p in model.module.parameters() if p.requires_grad),
         "near_copy_share": round(pixels.near_copy_share, 4),
         "near_copy_share_features": round(features.near_copy_share, 4),
         "controls": controls(model),
     }
+
+
+def _rounded(ms: float | None) -> float | None:
+    return None if ms is None else round(ms, 3)
 
 
 def evaluate_models(models: list[LoadedModel], digits: ShippedDigits, n: int, seed: int, machine: str,
@@ -189,7 +228,8 @@ def evaluate_models(models: list[LoadedModel], digits: ShippedDigits, n: int, se
         progress(i + 1, len(models), model.id, time.perf_counter() - start)
     return {"columns": [asdict(c) for c in COLUMNS], "models": rows,
             "measured": {"n": n, "seed": seed, "reference": "held-out split (1,000 digits), digit-classifier features",
-                         "device": "cpu", "machine": machine, "code_version": code_version()}}
+                         "device": "cpu", "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+                         "machine": machine, "code_version": code_version()}}
 
 
 def updated_table(earlier: dict, measured: dict) -> dict:

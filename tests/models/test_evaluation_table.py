@@ -4,6 +4,7 @@ reproducible by seed, read back only when whole."""
 import json
 
 import pytest
+import torch
 
 from models.checkpoint import CheckpointError
 from models.evaluation.memorization import shipped_digits
@@ -13,6 +14,7 @@ from models.evaluation.table import (
     TABLE_FILE,
     controls,
     evaluate_models,
+    gpu_milliseconds,
     is_digit_model,
     read_table,
     to_csv,
@@ -48,6 +50,17 @@ def test_every_row_has_every_column_each_on_one_axis(table):
         assert low <= high
         assert 0 <= row["precision"] <= 1 and 0 <= row["recall"] <= 1 and 0 <= row["near_copy_share"] <= 1
         assert row["ms_per_image"] > 0 and row["nfe"] == 1 and row["parameters"] > 0
+        assert (row["gpu_ms_per_image"] is None) == (not torch.cuda.is_available())
+
+
+def test_gpu_time_is_a_timing_on_the_device_and_empty_without_one(tiny_models, monkeypatch):
+    """The GPU column's path, run on the CPU where no GPU is lent: it samples a copy on the device and times
+    it; the served model stays where it was; without a device the figure is None, not a CPU time."""
+    model = tiny_models["tiny-cvae"]
+    assert gpu_milliseconds(model, seed=0, device="cpu") > 0
+    assert next(model.module.parameters()).device.type == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert gpu_milliseconds(model, seed=0) is None
 
 
 def test_conditional_models_get_their_asked_class_accuracy_and_a_class_control(table):
@@ -73,7 +86,8 @@ def test_the_same_seed_gives_the_same_figures(tiny_models, table):
     digits = shipped_digits(tiny_models["digit-classifier"].module)
     again = evaluate_models([tiny_models["tiny-gan"]], digits, n=40, seed=3, machine="test")["models"][0]
     first = table["models"][2]
-    assert {k: v for k, v in again.items() if k != "ms_per_image"} == {k: v for k, v in first.items() if k != "ms_per_image"}
+    timings = ("ms_per_image", "gpu_ms_per_image")
+    assert {k: v for k, v in again.items() if k not in timings} == {k: v for k, v in first.items() if k not in timings}
 
 
 def test_written_table_reads_back_and_a_broken_one_is_refused(table, tmp_path):

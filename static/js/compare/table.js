@@ -35,6 +35,7 @@ const CELLS = {
   conditional_accuracy: [(r) => share(r.conditional_accuracy)],
   bits_per_dim: [likelihoodParts, (r) => (DATA_MODEL_OFFSET[r.likelihood_data] ?? 2000) + r.bits_per_dim],
   ms_per_image: [(r) => `${sig(r.ms_per_image)} ms`],
+  gpu_ms_per_image: [(r) => `${sig(r.gpu_ms_per_image)} ms`],
   parameters: [(r) => parametersText(r.parameters)],
   near_copy_share: [(r) => percent(r.near_copy_share)],
   near_copy_share_features: [(r) => percent(r.near_copy_share_features)],

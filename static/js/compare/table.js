@@ -185,7 +185,8 @@ export function createTable(ctx) {
   function measured() {
     const m = ctx.table.measured;
     $("measured").textContent = `Measured on ${m.n.toLocaleString("en")} samples per model, seed ${m.seed}, against the `
-      + `${m.reference}; times on ${m.device}: ${m.machine}; code ${m.code_version}.`;
+      + `${m.reference}; times on ${m.device}: ${m.machine}; GPU times on ${m.gpu || "none (no GPU there)"}; `
+      + `code ${m.code_version}.`;
   }
 
   return {

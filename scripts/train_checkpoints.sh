@@ -108,7 +108,7 @@ $G evaluate ddpm-mnist --n 1000 --curves --write
 
 # Exact likelihood (issue 14), each trained on one core beside the other. Their plans changed half-way (to end within
 # a working session): a command with --stop-after-epoch stops after an epoch of one plan, the next re-plans the cosine
-# schedule and goes on from that state (pixelcnn-mnist's final state is committed: runs/pixelcnn/, to train on).
+# schedule and goes on from that state (pixelcnn-mnist's final state is committed: runs/pixelcnn-12/, to train on).
 FL=(flow --title "Normalizing flow (RealNVP/Glow)" --batch-size 64 --lr 1e-3 --grad-clip 50 --coupling-hidden 160 --steps-per-level 8 --runs runs/flow)
 $G train "${FL[@]}" --id flow-mnist --epochs 70 --stop-after-epoch 15
 $G train "${FL[@]}" --id flow-mnist --epochs 55 --note "Trained 15 epochs of a 70-epoch cosine plan, then re-planned to 55 epochs and resumed."
@@ -119,6 +119,10 @@ $G train "${PX[@]}" --id pixelcnn-mnist --epochs 40 --stop-after-epoch 11
 $G train "${PX[@]}" --id pixelcnn-mnist --epochs 32
 # ... and from that finished state, 16 more epochs: the plan stretched to 48 re-warms the learning rate to 2.5e-4 at epoch 33
 $G train "${PX[@]}" --id pixelcnn-mnist --epochs 48 --note "Trained 11 epochs of a 40-epoch cosine plan, re-planned to 32 epochs and resumed to its end, then re-planned to 48 epochs (the learning rate re-warmed to 2.5e-4) and resumed; two threads, bf16 autocast."
+# ... then grown to 12 layers: --init-from a shallower PixelCNN appends layers that start as the identity (the grown
+# network begins with the 8-layer one's likelihood exactly), and 16 epochs train them with the rest. Its own runs
+# folder: the 8-layer state in runs/pixelcnn would otherwise be resumed.
+$G train pixelcnn --title "Gated PixelCNN (class-conditional)" --conditional --width 64 --layers 12 --batch-size 64 --lr 3e-4 --grad-clip 100 --precision bf16 --init-from pixelcnn-mnist --whole-history --id pixelcnn-mnist --epochs 16 --runs runs/pixelcnn-12 --note "The 8-layer network of 48 epochs (above), grown to 12 layers (4 added layers that start as the identity) and trained 16 more epochs from lr 3e-4; two threads, bf16 autocast."
 for id in flow-mnist pixelcnn-mnist; do $G evaluate "$id" --n 1000 --write; done
 
 # Latent diffusion (issue 16): the autoencoder's 15 epochs, then the DDPM over its latent, first planned for 40

@@ -14,8 +14,9 @@ from models.autoregressive.network import GatedPixelCNN, PixelCNNConfig
 
 PIXELS = 28 * 28
 # What the cached sampler costs, in full network passes: `genlab bench pixelcnn` measured 48 at batch 1 (the
-# per-pixel Python overhead weighs most there) and 9 at batch 16 for the shipped 64-channel network (61-68 and
-# 16-27 for a 32-channel one, where overhead weighs more); the server prices it at the worst seen.
+# per-pixel Python overhead weighs most there) and 9 at batch 16 for the 8-layer 64-channel network, 36 and 11 for
+# the shipped 12-layer one (61-68 and 16-27 for a 32-channel one, where overhead weighs more); the server prices
+# it at the worst seen.
 SAMPLING_PASSES = 72
 
 @dataclass

@@ -20,7 +20,7 @@ export function nullReason(key, row, likelihood) {
   if (key === "bits_per_dim" && likelihood && likelihood !== "none") return "not in its card yet (genlab evaluate ID --write)";
   if (key === "bits_per_dim") return NO_LIKELIHOOD[row.family] || `no likelihood: ${familyName(row.family)}`;
   if (key === "conditional_accuracy") return "unconditional";
-  if (key === "gpu_ms_per_image") return "no GPU where measured";
+  if (key === "gpu_ms_per_image") return "not sampled on that GPU";
   return "not measured";
 }
 

@@ -185,13 +185,15 @@ export function createTable(ctx) {
   function measured() {
     const m = ctx.table.measured;
     $("measured").textContent = `Measured on ${m.n.toLocaleString("en")} samples per model, seed ${m.seed}, against the `
-      + `${m.reference}; times on ${m.device}: ${m.machine}; GPU times on ${m.gpu || "none (no GPU there)"}; `
+      + `${m.reference}; times on ${m.device}: ${m.machine}; GPU times on ${m.gpu || "none (no GPU there: that column is left out)"}; `
       + `code ${m.code_version}.`;
   }
 
   return {
     init() {
-      columns = displayColumns(ctx.table.columns);
+      // a column with no figure in any row (the GPU one, measured without a GPU) would be a wall of dashes
+      columns = displayColumns(ctx.table.columns)
+        .filter((c) => ctx.table.models.some((r) => r[c.key] !== null && r[c.key] !== undefined));
       legend();
       measured();
       render();

@@ -239,7 +239,7 @@ def updated_table(earlier: dict, measured: dict) -> dict:
     fresh = {row["model"]: row for row in measured["models"]}
     kept = [fresh.pop(row["model"], row) for row in earlier["models"]]
     update = {"models": [row["model"] for row in measured["models"]],
-              **{k: measured["measured"][k] for k in ("machine", "code_version")}}
+              **{k: measured["measured"][k] for k in ("machine", "gpu", "code_version")}}
     return {**earlier, "models": kept + list(fresh.values()),
             "measured": {**earlier["measured"], "updates": [*earlier["measured"].get("updates", []), update]},
             "failed": measured["failed"]}

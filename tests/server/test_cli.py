@@ -111,8 +111,9 @@ def test_evaluate_all_rows_measures_only_those_and_keeps_the_other_rows(capsys, 
     rows = {row["model"]: row for row in after["models"]}
     assert [row["model"] for row in after["models"]] == [row["model"] for row in before["models"]]
     assert rows["tiny-gan"]["fd"] == -1.0 and rows["tiny-vae"] == next(r for r in before["models"] if r["model"] == "tiny-vae") | {
-        "ms_per_image": rows["tiny-vae"]["ms_per_image"]}
+        "ms_per_image": rows["tiny-vae"]["ms_per_image"], "gpu_ms_per_image": rows["tiny-vae"]["gpu_ms_per_image"]}
     assert after["measured"]["updates"][-1]["models"] == ["tiny-vae"]
+    assert "gpu" in after["measured"]["updates"][-1]  # which GPU, if any, timed the re-measured rows
     for argv, message in ((["--rows", "tiny-vae", "--n", "30"], "n = 20"), (["--rows", "nothing", "--n", "20"], "nothing")):
         status, _, err = run(capsys, "evaluate", "--all", *argv, "--checkpoints", str(few))
         assert status == 2 and message in err and "Traceback" not in err

@@ -68,8 +68,10 @@ def test_copy_link_and_reset(browser, browser_context_args, live_server: str):
         assert page.evaluate("navigator.clipboard.readText()") == page.url
 
         page.locator("#reset-page").click()
-        page.wait_for_url(f"{live_server}/vae")
-        expect(page.locator("body[data-ready=true]")).to_be_attached()
+        # the URL is what a reset changes; the page's own readiness is awaited next ("load" waits on every
+        # resource, and once, on a loaded CI machine, did not come within 30 s)
+        page.wait_for_url(f"{live_server}/vae", wait_until="commit")
+        expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=30_000)
         expect(page.locator("#seed")).to_have_value("0")
         # in presentation mode a reset keeps the mode and drops the rest, by key too
         open_page(page, f"{live_server}/gan?seed=5&present=1")

@@ -79,7 +79,8 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--coupling-hidden", type=int, default=128, help="flow: channels inside each coupling's conditioner")
     p.add_argument("--layers", type=int, default=8,
                    help="pixelcnn: gated layers (--width sets their channels); more than --init-from's grows that network")
-    p.add_argument("--dropout", type=float, default=0.0, help="pixelcnn: dropout on each layer's gated features while training")
+    p.add_argument("--dropout", type=_dropout_rate, default=0.0,
+                   help="pixelcnn: dropout on each layer's gated features while training, in [0, 1)")
     p.add_argument("--schedule", default="linear", choices=["linear", "cosine"])
     p.add_argument("--sample-guidance", type=float, default=1.0,
                    help="diffusion: the guidance w that sample() uses by default (pick it from the card's guidance curve)")
@@ -96,6 +97,17 @@ def add_train_parser(subparsers) -> None:
                    help="torch threads (default: torch's own, one per core); give each of two trainings that share "
                         "the cores its share: two that each take every core wait on each other's threads")
     p.set_defaults(handler=_run_recipe)
+
+
+def _dropout_rate(text: str) -> float:
+    """--dropout: refused at the command line, not after the data has loaded (1 would drop every feature)."""
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate < 1:
+        raise argparse.ArgumentTypeError(f"expected a dropout rate in [0, 1), got {text!r}")
+    return rate
 
 
 def _run_recipe(args) -> None:

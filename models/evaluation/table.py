@@ -167,7 +167,7 @@ def gpu_milliseconds(model: LoadedModel, seed: int, device: str | None = None) -
     def run() -> float:
         start = time.perf_counter()
         module.sample(TIMING_BATCH, g, labels=labels)
-        if device == "cuda":
+        if torch.device(device).type == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter() - start
 

@@ -63,3 +63,13 @@ def test_threads_sets_torchs_threads_before_the_recipe_runs_and_refuses_a_negati
     assert calls == ["recipe"]  # torch's own default
     with pytest.raises(SystemExit, match="--threads must be 1 or more"):
         train.main(["train", "vae", "--id", "x", "--threads", "-1"])
+
+
+@pytest.mark.parametrize("rate", ["1", "1.5", "-0.1", "nan", "half"])
+def test_a_dropout_rate_outside_0_to_1_is_refused_at_the_command_line(rate, capsys):
+    parser = argparse.ArgumentParser()
+    add_train_parser(parser.add_subparsers())
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "pixelcnn", "--id", "x", "--dropout", rate])
+    assert "expected a dropout rate in [0, 1)" in capsys.readouterr().err
+    assert parser.parse_args(["train", "pixelcnn", "--id", "x", "--dropout", "0.1"]).dropout == 0.1

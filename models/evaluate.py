@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from models.bench import machine
+from models.bench import machine, network_flops
 from models.checkpoint import card_path, code_version, read_card, weights_path, write_card
 from models.data import NUM_CLASSES, load_digits
 from models.diffusion.langevin import STEPS_PER_LEVEL
@@ -195,7 +195,6 @@ def sampler_curves(model: LoadedModel, classifier: DigitClassifier, real: dict, 
 
 
 CURVE_EVALUATIONS = (5, 10, 20, 50, 100)  # network evaluations per image (x2 with guidance) on the cost axis
-SAMPLER_CURVE_N = 200  # samples a point by default: the curve's 25 points at 1,000 each take about 100 min on 2 cores
 
 
 def evaluations_curve(model: LoadedModel, classifier: DigitClassifier, real: dict, seed: int, n: int) -> list[dict]:
@@ -238,10 +237,12 @@ def evaluate(model: LoadedModel, checkpoints: Path, n: int = 1000, seed: int = 0
 
 
 @torch.inference_mode()
-def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, n: int = SAMPLER_CURVE_N, seed: int = 0,
+def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, n: int = 1000, seed: int = 0,
                            write: bool = False) -> list[dict]:
     """The cost-quality curve of a diffusion checkpoint's samplers (evaluations_curve); with `write`, stored in
-    its card as metrics.curves.samplers, leaving every other figure as it was."""
+    its card as metrics.curves.samplers, leaving every other figure as it was, with the network's GFLOP per image
+    for one evaluation: what puts a latent model's curve and a pixel model's on one cost scale (FLOPs, unlike
+    seconds, are the same on every machine)."""
     directory = Path(checkpoints)
     card_file = _card(directory, model_id)
     model = load_model(card_file)
@@ -251,8 +252,9 @@ def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, n: int = SAMP
     if write:
         card = read_card(card_file)
         card["metrics"].setdefault("curves", {})["samplers"] = points
-        card["metrics"].setdefault("measured", {})["samplers_curve"] = {"n": n, "seed": seed,
-                                                                       "code_version": code_version()}
+        card["metrics"].setdefault("measured", {})["samplers_curve"] = {
+            "n": n, "seed": seed, "gflop_per_evaluation": round(network_flops(model.module, 1, guidance=0) / 1e9, 6),
+            "code_version": code_version()}
         log.info("%s's sampler curve written into %s", model_id, write_card(directory, card))
     return points
 

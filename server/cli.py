@@ -113,7 +113,6 @@ def _sample_count(text: str) -> int:
 def _evaluate(args) -> None:
     from models.checkpoint import CheckpointError
     from models.evaluate import (
-        SAMPLER_CURVE_N,
         UnknownModel,
         evaluate_bf16,
         evaluate_checkpoint,
@@ -122,8 +121,6 @@ def _evaluate(args) -> None:
     from server.config import Settings
 
     directory = Path(args.checkpoints) if args.checkpoints else Settings().checkpoint_dir
-    if args.n is None:  # a card's figures are judged on 1,000 samples; the sampler curve's 25 points on fewer
-        args.n = SAMPLER_CURVE_N if args.sampler_costs else 1000
     if args.all == bool(args.model_id):
         _fail("genlab evaluate: error: name one MODEL_ID, or --all", status=2)
     if args.rows and not args.all:
@@ -187,16 +184,16 @@ def _add_evaluate_parser(sub) -> None:
     evaluate.add_argument("--rows", type=lambda text: text.split(","), default=None, metavar="ID[,ID...]",
                           help="--all: measure only these models again; their rows replace theirs in the directory's "
                                "table (which must exist, measured at the same --n and --seed)")
-    evaluate.add_argument("--n", type=_sample_count, default=None,
-                          help="samples to draw (default 1000, the least for card figures; --sampler-costs: 200 a point)")
+    evaluate.add_argument("--n", type=_sample_count, default=1000,
+                          help="samples to draw (default 1000, the least for card figures; --sampler-costs: a point)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--checkpoints", default=None, type=Path,
                           help="directory of checkpoints and cards (default: the shipped ones, or GENLAB_CHECKPOINT_DIR)")
     evaluate.add_argument("--curves", action="store_true", help="diffusion: FD/accuracy vs steps and guidance (slow)")
     evaluate.add_argument("--sampler-costs", action="store_true",
                           help="diffusion: only FD/accuracy vs network evaluations for every sampler (ddpm, ddim, sde, ode), "
-                               "200 samples a point unless --n says otherwise, kept beside the card's other figures (slow: ~20 min "
-                               "on 2 CPU cores at 200, ~100 min at 1000)")
+                               "1,000 samples a point unless --n says otherwise, kept beside the card's other figures (slow: its 25 "
+                               "points took 35 min on 2 CPU cores)")
     evaluate.add_argument("--bf16-check", action="store_true",
                           help="only whether --n seeded samples keep their class in bf16 (the classifier must agree "
                                "on >= 99 %%): with --write the server may then sample the model in bf16 where bf16 is faster")

@@ -91,6 +91,10 @@ def diffusion(page: Page, base: str) -> None:
     time.sleep(2)
     save(page.screenshot(), "diffusion.png")
     sections(page, "diffusion", ["reverse", "compare", "inpaint", "invert", "training"], wait=6)
+    costs = page.locator("#curve-samplers")  # the README's chart: every sampler, and the latent model's DDIM
+    expect(costs.locator(".latent-costs")).to_be_visible()
+    costs.scroll_into_view_if_needed()
+    save(costs.screenshot(), "diffusion-sampler-costs.png")
 
 
 def flow(page: Page, base: str) -> None:

@@ -149,6 +149,27 @@ def test_the_cost_quality_chart_names_the_best_sampler_at_each_budget(page: Page
     expect(page.locator(f".model-row[data-model={model['id']}] .measured")).to_contain_text("which sampler at which budget")
 
 
+def test_the_latent_model_is_on_the_same_cost_quality_chart(page: Page, live_server: str, model: dict):
+    """Issue 16: latent diffusion's quality and cost beside the pixel model's on one chart: its DDIM line
+    (dashed, in the legend), its point at each budget in a column of its own, and the network FLOPs of one
+    evaluation of each model, from both cards (genlab evaluate --sampler-costs)."""
+    listing = httpx.get(f"{live_server}/api/models", timeout=10).json()["models"]
+    latent = next(m["id"] for m in listing if m["family"] == "latent_diffusion")
+    metrics = {i: httpx.get(f"{live_server}/api/models/{i}", timeout=10).json()["card"]["metrics"] for i in (model["id"], latent)}
+    ddim = sorted((p for p in metrics[latent]["curves"]["samplers"] if p["sampler"] == "ddim"), key=lambda p: p["evaluations"])
+    gflop = {i: m["measured"]["samplers_curve"]["gflop_per_evaluation"] for i, m in metrics.items()}
+    page.goto(f"{live_server}/diffusion?model={model['id']}&sec=training")
+    box = page.locator("#curve-samplers")
+    expect(box.locator("svg")).to_contain_text(f"latent DDIM ({latent})")
+    expect(box.locator("thead th.latent")).to_have_text("latent DDIM")
+    for p in ddim:
+        expect(box.locator(f"tr[data-budget='{p['evaluations']}'] td.latent")).to_contain_text(
+            f"{p['frechet_distance'] / p['floor']:.2f}×")
+    note = box.locator(".latent-costs")
+    expect(note).to_contain_text(f"{gflop[latent]:.3f} GFLOP per image there against {gflop[model['id']]:.3f} here")
+    expect(note).to_contain_text(f"({gflop[latent] / gflop[model['id']]:.2f}×)")
+
+
 def test_sde_and_ode_samplers_and_the_ode_inversion(page: Page, live_server: str, model: dict):
     page.goto(f"{live_server}/diffusion?model={model['id']}&seed=3&class=1&steps=6&n=1&sampler=ode&sec=reverse")
     expect(page.locator("body[data-ready=true]")).to_be_attached()

@@ -4,8 +4,10 @@ import pytest
 import torch
 
 from models import evaluate
+from models.bench import network_flops
 from models.checkpoint import read_card
 from models.evaluate import evaluate_checkpoint
+from models.registry import load_model
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,8 @@ def test_sampler_costs_curve_every_sampler_and_keeps_the_cards_other_figures(tin
     assert all(p["n"] == 20 and {"frechet_distance", "floor", "conditional_accuracy"} <= set(p) for p in points)
     after = read_card(tiny_copy / "tiny-ddpm.json")["metrics"]
     assert after["curves"]["samplers"] == points and after["measured"]["samplers_curve"]["n"] == 20
+    gflop = network_flops(load_model(tiny_copy / "tiny-ddpm.json").module, 1, guidance=0) / 1e9
+    assert after["measured"]["samplers_curve"]["gflop_per_evaluation"] == pytest.approx(gflop, abs=1e-6) and gflop > 0
     assert {k: v for k, v in after.items() if k not in ("curves", "measured")} == \
         {k: v for k, v in before.items() if k not in ("curves", "measured")}
     with pytest.raises(ValueError, match="no samplers"):

@@ -166,8 +166,8 @@ def test_a_shadowing_models_package_is_refused(monkeypatch, tmp_path):
     assert f"`models` imported from {foreign} is not genlab's" in cli._own_packages_problem()
 
 
-@pytest.mark.parametrize(("argv", "n"), [((), 200), (("--n", "1000"), 1000)])
-def test_sampler_costs_draw_200_a_point_unless_n_says_otherwise(capsys, tiny, monkeypatch, argv, n):
+@pytest.mark.parametrize(("argv", "n"), [((), 1000), (("--n", "200"), 200)])
+def test_sampler_costs_draw_1000_a_point_unless_n_says_otherwise(capsys, tiny, monkeypatch, argv, n):
     import models.evaluate
 
     seen = {}

@@ -61,6 +61,18 @@ function metricsTable(card) {
 export function createCard(ctx) {
   const section = $("training");
 
+  /** The latent model's sampler curve and both models' GFLOP per evaluation, for the cost-quality chart
+   * (null when no latent model is loaded or either card lacks its measured curve). */
+  async function latentCurve(pixel) {
+    const latent = ctx.latentModels?.[0];
+    if (!latent || !pixel.card.metrics?.measured?.samplers_curve) return null;
+    const full = await guarded(section, () => api(`/api/models/${encodeURIComponent(latent.id)}`));
+    const metrics = full?.card.metrics;
+    if (!metrics?.curves?.samplers || !metrics.measured?.samplers_curve) return null;
+    return { id: latent.id, points: metrics.curves.samplers, gflop: metrics.measured.samplers_curve.gflop_per_evaluation,
+      pixelGflop: pixel.card.metrics.measured.samplers_curve.gflop_per_evaluation };
+  }
+
   async function refresh() {
     const model = ctx.model;
     const full = await guarded(section, () => api(`/api/models/${encodeURIComponent(model.id)}`));
@@ -68,7 +80,7 @@ export function createCard(ctx) {
     $("card-summary").replaceChildren(...summary(full).filter(Boolean));
     $("card-metrics").replaceChildren(metricsTable(full.card));
     renderCurves(full.card.metrics?.curves, $("curve-steps"), $("curve-guidance"));
-    renderSamplerCosts(full.card.metrics?.curves?.samplers, $("curve-samplers"));
+    renderSamplerCosts(full.card.metrics?.curves?.samplers, $("curve-samplers"), await latentCurve(full));
     const tr = full.card.training || {};
     const byT = tr.loss_by_t || [];
     if (byT.length) {

@@ -41,9 +41,37 @@ export function renderCurves(curves, stepsBox, guidanceBox) {
   curve(guidanceBox, curves.guidance, "guidance", { xLabel: "guidance w (50 steps)", xLog: false, label: "FD against the guidance scale" });
 }
 
+const LATENT_SAMPLER = "ddim"; // the latent model's line: the sampler of its card's headline figures
+const LATENT_COLOR = "#0e7490";
+
+const cellText = (p) => `${ratio(p).toFixed(2)}× · ${pct(p.conditional_accuracy)} (${p.evaluations})`;
+const latentCell = (p) => el("td", { class: "latent" }, p ? cellText(p) : "—");
+
+/** The latent model's point at each budget (its LATENT_SAMPLER, most evaluations within the budget). */
+function latentWithin(latent, budget) {
+  return latent.points.filter((p) => p.sampler === LATENT_SAMPLER && p.evaluations <= budget)
+    .sort((a, b) => b.evaluations - a.evaluations)[0];
+}
+
+/** What the dashed line is, with each model's network FLOPs per evaluation and each one's best point over
+ * every sampler and budget (the latent model's card has them all, though only one is drawn). */
+function latentNote(points, latent) {
+  const best = (ps) => ps.reduce((a, b) => (ratio(b) < ratio(a) ? b : a));
+  const own = best(latent.points);
+  const pixel = best(points);
+  return el("p", { class: "meta latent-costs" },
+    `Dashed: latent diffusion (${latent.id}), ${SAMPLER_NAMES[LATENT_SAMPLER]} over its autoencoder's latent `
+    + `(w = ${own.guidance}, ${own.n} samples a point). One evaluation costs ${latent.gflop.toFixed(3)} GFLOP per image there `
+    + `against ${latent.pixelGflop.toFixed(3)} here (${(latent.gflop / latent.pixelGflop).toFixed(2)}×), plus one decoding `
+    + `at the end. Its best: ${ratio(own).toFixed(2)}× the floor (${SAMPLER_NAMES[own.sampler]}, ${own.evaluations}); this model's: `
+    + `${ratio(pixel).toFixed(2)}× (${SAMPLER_NAMES[pixel.sampler]}, ${pixel.evaluations}).`);
+}
+
 /** The cost-quality chart: FD ÷ floor against network evaluations per image, one line per sampler, the
- * table of every point by budget (the best at each in bold), and the advice it gives. */
-export function renderSamplerCosts(points, box) {
+ * table of every point by budget (the best at each in bold), and the advice it gives. With `latent`
+ * (card.js's latentCurve), the latent model's line beside them, dashed, with its own column: it is not
+ * one of this model's samplers, so it is never the advice. */
+export function renderSamplerCosts(points, box, latent = null) {
   if (!points?.length) {
     box.replaceChildren(el("p", { class: "muted empty-chart" }, "Not measured for this checkpoint (genlab evaluate --sampler-costs)."));
     return;
@@ -52,23 +80,29 @@ export function renderSamplerCosts(points, box) {
   const budgets = byBudget(points);
   const budgetOf = (p) => budgets.find(({ budget }) => p.evaluations <= budget)?.budget ?? p.evaluations;
   const chart = el("div", { class: "chart-box" });
-  lineChart(chart, names.map((name) => ({
-    name: SAMPLER_NAMES[name], color: SAMPLER_COLORS[name],
-    points: points.filter((p) => p.sampler === name).map((p) => [budgetOf(p), Math.min(ratio(p), CHART_TOP)]),
-  })), { width: 900, height: 300, xLabel: `network evaluations per image, at most (×2 with guidance w = ${points[0].guidance})`,
+  const line = (ps) => ps.map((p) => [budgetOf(p), Math.min(ratio(p), CHART_TOP)]);
+  const series = names.map((name) => ({ name: SAMPLER_NAMES[name], color: SAMPLER_COLORS[name],
+    points: line(points.filter((p) => p.sampler === name)) }));
+  if (latent) {
+    series.push({ name: `latent ${SAMPLER_NAMES[LATENT_SAMPLER]} (${latent.id})`, color: LATENT_COLOR, dash: true,
+      points: line(latent.points.filter((p) => p.sampler === LATENT_SAMPLER)) });
+  }
+  lineChart(chart, series, { width: 900, height: 300, xLabel: `network evaluations per image, at most (×2 with guidance w = ${points[0].guidance})`,
     yLabel: `FD ÷ floor (${CHART_TOP}× = off the chart)`, yMin: 0, xLog: true, label: "sample quality against sampling cost, per sampler",
     refLine: { value: 3, label: "3× floor (the quality bar)" } });
   const table = el("table", { class: "metrics curve-table sampler-costs" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "budget (evaluations)"),
-      ...names.map((name) => el("th", { scope: "col" }, SAMPLER_NAMES[name])))),
+      ...names.map((name) => el("th", { scope: "col" }, SAMPLER_NAMES[name])),
+      ...(latent ? [el("th", { scope: "col", class: "latent" }, `latent ${SAMPLER_NAMES[LATENT_SAMPLER]}`)] : []))),
     el("tbody", {}, budgets.map(({ budget, points: within, best }) => el("tr", { "data-budget": String(budget), "data-best": best.sampler },
       el("th", { scope: "row" }, `≤ ${budget}`),
       ...names.map((name) => {
         const p = within.find((q) => q.sampler === name);
-        const text = p ? `${ratio(p).toFixed(2)}× · ${pct(p.conditional_accuracy)} (${p.evaluations})` : "—";
+        const text = p ? cellText(p) : "—";
         return el("td", { class: p === best ? "best" : "" }, p === best ? el("strong", {}, text) : text);
-      })))));
-  box.replaceChildren(chart, table,
+      }),
+      ...(latent ? [latentCell(latentWithin(latent, budget))] : [])))));
+  box.replaceChildren(chart, table, ...(latent ? [latentNote(points, latent)] : []),
     el("p", { class: "meta sampler-advice" }, `Which sampler at which budget: ${advice(points)}. `
       + `Each cell: FD ÷ the real-vs-real floor · class as asked (evaluations), ${points[0].n} samples a point.`));
 }

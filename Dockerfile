@@ -16,7 +16,7 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 # The Host names the server answers (others get 400). These cover `docker run -p 8000:8000` reached at
 # localhost and the health check; a class on the LAN adds the names and addresses its browsers use.
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 GENLAB_ALLOWED_HOSTS='["localhost", "127.0.0.1", "[::1]"]'
-# jemalloc instead of glibc's malloc: 5-9 % more diffusion images/s, measured (docs/execution.md)
+# jemalloc instead of glibc's malloc: 1.33x the diffusion images/s, measured (docs/execution.md)
 RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/* \
     && ln -s "$(find /usr/lib -name libjemalloc.so.2 | head -1)" /usr/local/lib/libjemalloc.so.2
 ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2

@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
-# jemalloc (Debian's libjemalloc2), where installed: 5-9 % more diffusion images/s than glibc's malloc, measured
+# jemalloc (Debian's libjemalloc2), where installed: 1.33x the diffusion images/s of glibc's malloc, measured
 # (docs/execution.md); the server runs without it too.
 JEMALLOC := $(firstword $(wildcard /usr/lib/*/libjemalloc.so.2))
 LOCK := requirements.lock

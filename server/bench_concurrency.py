@@ -4,9 +4,12 @@
 each request alone is small, so what decides the throughput is how the server shares its cores between
 them (threads per request, batching). The bench sends `--n` concurrent one-image DDIM requests, round
 after round, through real HTTP to a uvicorn started here, and compares their images per second with one
-request for `--n` images; medians of `--repeats` rounds, printed with the machine.
+request for `--n` images; medians of `--repeats` rounds, printed with the machine. Each run asks for seeds
+of its own: against a server that has run the bench before (`--url`), repeated seeds would be answered from
+its result store (server/results.py) and measure nothing.
 """
 
+import random
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,17 +31,19 @@ def _sample(client: httpx.Client, model: str, n: int, seed: int) -> None:
 def run_concurrent(url: str, model: str, n: int, repeats: int) -> dict:
     """Images per second of `n` concurrent one-image requests and of one `n`-image request (medians)."""
     clients = [loopback_client(url, f"127.0.0.{10 + i}", timeout=300) for i in range(n)]
+    first_seed = random.randrange(2**30)  # a fresh block of seeds for every run (see the module's docstring)
     try:
-        _sample(clients[0], model, n, 0)  # warm-up
+        _sample(clients[0], model, n, first_seed)  # warm-up
         with ThreadPoolExecutor(n) as pool:
-            list(pool.map(lambda c: _sample(c, model, 1, 0), clients))
+            list(pool.map(lambda c: _sample(c, model, 1, first_seed), clients))
             concurrent, single = [], []
             for r in range(repeats):
+                seeds = range(first_seed + 1 + r * (n + 1), first_seed + 1 + (r + 1) * (n + 1))
                 start = time.perf_counter()
-                list(pool.map(lambda c, seed: _sample(c, model, 1, seed), clients, range(r * n, (r + 1) * n)))
+                list(pool.map(lambda c, seed: _sample(c, model, 1, seed), clients, seeds))
                 concurrent.append(n / (time.perf_counter() - start))
                 start = time.perf_counter()
-                _sample(clients[0], model, n, r)
+                _sample(clients[0], model, n, seeds[-1])
                 single.append(n / (time.perf_counter() - start))
     finally:
         for c in clients:

@@ -22,15 +22,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def uvicorn_server(checkpoint_dir: Path, env: dict[str, str] | None = None, ready_status: int = 200,
-                   start_seconds: float = 90) -> Iterator[tuple[str, subprocess.Popen]]:
+                   start_seconds: float = 90, code: Path = REPO) -> Iterator[tuple[str, subprocess.Popen]]:
     """A uvicorn process serving `checkpoint_dir` with GENLAB_* overrides in `env`; yields (base URL, process).
+    `code` is the checkout whose server runs (another one: an earlier version, for before/after benches).
 
     It waits until /readyz answers `ready_status` (200 once models are loaded)."""
     port = free_port()
     full_env = {**os.environ, "GENLAB_CHECKPOINT_DIR": str(checkpoint_dir), **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=REPO, env=full_env)
+                            cwd=code, env=full_env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_seconds

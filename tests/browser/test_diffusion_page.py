@@ -170,6 +170,25 @@ def test_the_latent_model_is_on_the_same_cost_quality_chart(page: Page, live_ser
     expect(note).to_contain_text(f"({gflop[latent] / gflop[model['id']]:.2f}×)")
 
 
+def test_a_latent_curve_without_its_flops_leaves_the_chart_to_the_pixel_samplers(page: Page, live_server: str, model: dict):
+    """A latent card whose curve was measured before the FLOPs were recorded has no cost to compare: the chart
+    is drawn without it (it once broke the whole chart on the missing number)."""
+    listing = httpx.get(f"{live_server}/api/models", timeout=10).json()["models"]
+    latent = next(m["id"] for m in listing if m["family"] == "latent_diffusion")
+
+    def without_flops(route):
+        body = route.fetch().json()
+        del body["card"]["metrics"]["measured"]["samplers_curve"]["gflop_per_evaluation"]
+        route.fulfill(json=body)
+
+    page.route(f"**/api/models/{latent}", without_flops)
+    page.goto(f"{live_server}/diffusion?model={model['id']}&sec=training")
+    box = page.locator("#curve-samplers")
+    expect(box.locator(".sampler-advice")).to_contain_text("Which sampler at which budget")
+    expect(box.locator("th.latent")).to_have_count(0)
+    expect(box.locator(".latent-costs")).to_have_count(0)
+
+
 def test_sde_and_ode_samplers_and_the_ode_inversion(page: Page, live_server: str, model: dict):
     page.goto(f"{live_server}/diffusion?model={model['id']}&seed=3&class=1&steps=6&n=1&sampler=ode&sec=reverse")
     expect(page.locator("body[data-ready=true]")).to_be_attached()

@@ -62,15 +62,17 @@ export function createCard(ctx) {
   const section = $("training");
 
   /** The latent model's sampler curve and both models' GFLOP per evaluation, for the cost-quality chart
-   * (null when no latent model is loaded or either card lacks its measured curve). */
+   * (null when no latent model is loaded or either card lacks them: curves measured before the FLOPs were
+   * recorded have no common cost scale to draw on). */
   async function latentCurve(pixel) {
     const latent = ctx.latentModels?.[0];
-    if (!latent || !pixel.card.metrics?.measured?.samplers_curve) return null;
+    const pixelGflop = pixel.card.metrics?.measured?.samplers_curve?.gflop_per_evaluation;
+    if (!latent || !Number.isFinite(pixelGflop)) return null;
     const full = await guarded(section, () => api(`/api/models/${encodeURIComponent(latent.id)}`));
     const metrics = full?.card.metrics;
-    if (!metrics?.curves?.samplers || !metrics.measured?.samplers_curve) return null;
-    return { id: latent.id, points: metrics.curves.samplers, gflop: metrics.measured.samplers_curve.gflop_per_evaluation,
-      pixelGflop: pixel.card.metrics.measured.samplers_curve.gflop_per_evaluation };
+    const gflop = metrics?.measured?.samplers_curve?.gflop_per_evaluation;
+    if (!metrics?.curves?.samplers || !Number.isFinite(gflop)) return null;
+    return { id: latent.id, points: metrics.curves.samplers, gflop, pixelGflop };
   }
 
   async function refresh() {

@@ -78,11 +78,12 @@ export function createCard(ctx) {
   async function refresh() {
     const model = ctx.model;
     const full = await guarded(section, () => api(`/api/models/${encodeURIComponent(model.id)}`));
-    if (!full || model !== ctx.model) return;
+    const latent = full && await latentCurve(full);
+    if (!full || model !== ctx.model) return; // another model was picked meanwhile: its own refresh draws
     $("card-summary").replaceChildren(...summary(full).filter(Boolean));
     $("card-metrics").replaceChildren(metricsTable(full.card));
     renderCurves(full.card.metrics?.curves, $("curve-steps"), $("curve-guidance"));
-    renderSamplerCosts(full.card.metrics?.curves?.samplers, $("curve-samplers"), await latentCurve(full));
+    renderSamplerCosts(full.card.metrics?.curves?.samplers, $("curve-samplers"), latent);
     const tr = full.card.training || {};
     const byT = tr.loss_by_t || [];
     if (byT.length) {

@@ -4,7 +4,7 @@
 
 import { lineChart } from "../lib/chart.js";
 import { el } from "../lib/images.js";
-import { SAMPLER_NAMES, advice, byBudget, ratio } from "../lib/sampler-costs.js";
+import { SAMPLER_NAMES, advice, byBudget, lowestRatio, pointWithin, ratio } from "../lib/sampler-costs.js";
 
 const CHART_TOP = 8; // a sampler given too few steps is thousands of times the floor: drawn at the top edge
 const SAMPLER_COLORS = { ddpm: "#c2410c", ddim: "#1f5fd6", sde: "#7c3aed", ode: "#2b8a3e", langevin: "#a16207" };
@@ -47,18 +47,11 @@ const LATENT_COLOR = "#0e7490";
 const cellText = (p) => `${ratio(p).toFixed(2)}× · ${pct(p.conditional_accuracy)} (${p.evaluations})`;
 const latentCell = (p) => el("td", { class: "latent" }, p ? cellText(p) : "—");
 
-/** The latent model's point at each budget (its LATENT_SAMPLER, most evaluations within the budget). */
-function latentWithin(latent, budget) {
-  return latent.points.filter((p) => p.sampler === LATENT_SAMPLER && p.evaluations <= budget)
-    .sort((a, b) => b.evaluations - a.evaluations)[0];
-}
-
 /** What the dashed line is, with each model's network FLOPs per evaluation and each one's best point over
  * every sampler and budget (the latent model's card has them all, though only one is drawn). */
 function latentNote(points, latent) {
-  const best = (ps) => ps.reduce((a, b) => (ratio(b) < ratio(a) ? b : a));
-  const own = best(latent.points);
-  const pixel = best(points);
+  const own = lowestRatio(latent.points);
+  const pixel = lowestRatio(points);
   return el("p", { class: "meta latent-costs" },
     `Dashed: latent diffusion (${latent.id}), ${SAMPLER_NAMES[LATENT_SAMPLER]} over its autoencoder's latent `
     + `(w = ${own.guidance}, ${own.n} samples a point). One evaluation costs ${latent.gflop.toFixed(3)} GFLOP per image there `
@@ -101,7 +94,7 @@ export function renderSamplerCosts(points, box, latent = null) {
         const text = p ? cellText(p) : "—";
         return el("td", { class: p === best ? "best" : "" }, p === best ? el("strong", {}, text) : text);
       }),
-      ...(latent ? [latentCell(latentWithin(latent, budget))] : [])))));
+      ...(latent ? [latentCell(pointWithin(latent.points, LATENT_SAMPLER, budget))] : [])))));
   box.replaceChildren(chart, table, ...(latent ? [latentNote(points, latent)] : []),
     el("p", { class: "meta sampler-advice" }, `Which sampler at which budget: ${advice(points)}. `
       + `Each cell: FD ÷ the real-vs-real floor · class as asked (evaluations), ${points[0].n} samples a point.`));

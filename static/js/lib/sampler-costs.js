@@ -17,13 +17,19 @@ export const ratio = (p) => p.frechet_distance / p.floor;
 export function byBudget(points) {
   const budgets = [...new Set(points.filter((p) => p.sampler === "ddim").map((p) => p.evaluations))].sort((a, b) => a - b);
   return budgets.map((budget) => {
-    const within = Object.keys(SAMPLER_NAMES).map((name) => points
-      .filter((p) => p.sampler === name && p.evaluations <= budget)
-      .sort((a, b) => b.evaluations - a.evaluations)[0]).filter(Boolean);
-    const best = within.reduce((a, b) => (ratio(b) < ratio(a) ? b : a));
-    return { budget, points: within, best };
+    const within = Object.keys(SAMPLER_NAMES).map((name) => pointWithin(points, name, budget)).filter(Boolean);
+    return { budget, points: within, best: lowestRatio(within) };
   });
 }
+
+/** A sampler's point with the most evaluations not above `budget` (undefined if it has none). */
+export function pointWithin(points, sampler, budget) {
+  return points.filter((p) => p.sampler === sampler && p.evaluations <= budget)
+    .sort((a, b) => b.evaluations - a.evaluations)[0];
+}
+
+/** The point of lowest FD ÷ floor. */
+export const lowestRatio = (points) => points.reduce((a, b) => (ratio(b) < ratio(a) ? b : a));
 
 /** One sentence: the best sampler at each budget, neighbouring budgets with the same best taken together. */
 export function advice(points) {

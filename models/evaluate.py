@@ -33,7 +33,7 @@ from models.evaluation.table import (
     write_table,
 )
 from models.metrics import DigitClassifier, accuracy, bits_per_dim, class_entropy, classify, frechet_distance
-from models.precision_check import bf16_agreement
+from models.precision_check import bf16_agreement, compiled_agreement
 from models.registry import FAMILIES, LoadedModel, load_all, load_model
 from models.score.measures import SAMPLES as SCORE2D_SAMPLES
 from models.score.train import measure as measure_score2d
@@ -262,16 +262,27 @@ def evaluate_sampler_costs(checkpoints: str | Path, model_id: str, n: int = 1000
 def evaluate_bf16(checkpoints: str | Path, model_id: str, n: int = 1000, seed: int = 0, write: bool = False) -> dict:
     """Whether the model's samples survive bf16 (models/precision_check.py); with `write`, stored in its card as
     inference.bf16, which the server reads to decide, leaving every other figure as it was."""
+    return _inference_check(checkpoints, model_id, "bf16", bf16_agreement, n, seed, write)
+
+
+def evaluate_compiled(checkpoints: str | Path, model_id: str, n: int = 1000, seed: int = 0,
+                      write: bool = False) -> dict:
+    """Whether the model's samples survive its compiled network, in float32 and in bf16 (models/compiled.py);
+    with `write`, stored in its card as inference.compiled, which GENLAB_COMPILE=checked reads."""
+    return _inference_check(checkpoints, model_id, "compiled", compiled_agreement, n, seed, write)
+
+
+def _inference_check(checkpoints: str | Path, model_id: str, key: str, check, n: int, seed: int, write: bool) -> dict:
     directory = Path(checkpoints)
     card_file = _card(directory, model_id)
     model = load_model(card_file)
     if not is_digit_model(model):
         raise ValueError(f"{model_id} draws no digits: the check reads samples with the digit classifier")
-    result = bf16_agreement(model, load_classifier(directory), n, seed) | {"code_version": code_version()}
+    result = check(model, load_classifier(directory), n, seed) | {"code_version": code_version()}
     if write:
         card = read_card(card_file)
-        card.setdefault("inference", {})["bf16"] = result
-        log.info("%s's bf16 check written into %s", model_id, write_card(directory, card))
+        card.setdefault("inference", {})[key] = result
+        log.info("%s's %s check written into %s", model_id, key, write_card(directory, card))
     return result
 
 

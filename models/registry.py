@@ -92,6 +92,9 @@ class Family:
     capabilities: Callable[[dict], set[str]]
     likelihood: str  # "exact", "bound" or "none": what log_prob means for this family
     probe: Callable[[nn.Module, int], object]  # one network evaluation over n blank images, timed to price requests
+    # the network a sampler calls at every step, which a compiled twin may run (models/compiled.py); None: the
+    # family's pictures cost one cheap pass or run a sampler that compiling has not been measured on
+    picture_network: Callable[[nn.Module], nn.Module] | None = None
 
 
 def _blank(n: int, module: nn.Module) -> torch.Tensor:
@@ -113,14 +116,14 @@ FAMILIES: dict[str, Family] = {
     "gan": Family(lambda cfg: GAN(GANConfig(**{**cfg, "betas": tuple(cfg["betas"])})), _gan_capabilities, "none",
                   _decode_probe),
     "diffusion": Family(lambda cfg: Diffusion(DiffusionConfig(**cfg)), _diffusion_capabilities, "bound",
-                        lambda m, n: m.eps(_blank(n, m), 0, _labels(n, m))),
+                        lambda m, n: m.eps(_blank(n, m), 0, _labels(n, m)), picture_network=lambda m: m.ema),
     "flow": Family(lambda cfg: Flow(FlowConfig(**cfg)), _flow_capabilities, "exact",
                    lambda m, n: m.forward_layers(_blank(n, m).add(0.5))),
     "autoregressive": Family(lambda cfg: PixelCNN(AutoregressiveConfig(**cfg)), _autoregressive_capabilities, "exact",
                              lambda m, n: m.net(_blank(n, m), _labels(n, m))),
     "latent_diffusion": Family(lambda cfg: LatentDiffusion(LatentDiffusionConfig(**cfg)), _latent_diffusion_capabilities,
                                "none", lambda m, n: m.eps(torch.zeros(n, *m.state_shape, device=m.alpha_bar.device), 0,
-                                                         _labels(n, m))),
+                                                         _labels(n, m)), picture_network=lambda m: m.ema),
     "score2d": Family(lambda cfg: Score2D(ScoreConfig(**{**cfg, "sigmas": tuple(cfg["sigmas"])})), _score2d_capabilities,
                       "none", lambda m, n: m.score(torch.zeros(n, 2, device=m.sigmas.device), float(m.sigmas[-1]))),
     "ncsn": Family(lambda cfg: NCSN(NCSNConfig(**cfg)), _ncsn_capabilities, "none",
@@ -160,6 +163,11 @@ class LoadedModel:
     def probe(self, n: int) -> None:
         """One network evaluation over n blank images (what start-up times to price requests)."""
         FAMILIES[self.family].probe(self.module, n)
+
+    def picture_network(self) -> nn.Module | None:
+        """The network its sampler calls at every step, the one a compiled twin may run (models/compiled.py)."""
+        network = FAMILIES[self.family].picture_network
+        return None if network is None else network(self.module)
 
 
 def best_device() -> str:

@@ -3,11 +3,14 @@ run on one machine, the versions taking turns round after round so that drift in
 load, heat) falls on all of them alike; medians of the rounds.
 
     .venv/bin/python scripts/bench_before_after.py --before b37b21a --rounds 5 --out runs/before-after.json
+    .venv/bin/python scripts/bench_before_after.py --compiled --rounds 5 --out runs/compiled.json
 
 Each round, for each version: a fresh uvicorn on that version's own code and checkpoints (the earlier one from a
 `git worktree`), `bench concurrent` through it, then `bench lecture` (unless --no-lecture) and its peak RSS;
 then `bench sample`'s in-process VAE and DCGAN grids run by that version's own code. A version is a name, a git
 revision ("" for this checkout), GENLAB_* settings, and whether jemalloc is preloaded as `make serve` does.
+
+With --compiled instead of --before: this code as `make serve` runs it, eager and with GENLAB_COMPILE=checked.
 """
 
 import argparse
@@ -40,6 +43,13 @@ def versions(before: str) -> list[dict]:
             {"name": "after, bf16 + jemalloc (make serve)", "rev": "", "env": {}, "jemalloc": True}]
 
 
+def compiled_versions() -> list[dict]:
+    """This code as `make serve` runs it, with its networks eager and with the checked ones compiled."""
+    return [{"name": "make serve, eager", "rev": "", "env": {}, "jemalloc": True},
+            {"name": "make serve, GENLAB_COMPILE=checked", "rev": "", "env": {"GENLAB_COMPILE": "checked"},
+             "jemalloc": True}]
+
+
 def _environment(version: dict) -> dict[str, str]:
     env = dict(version["env"])
     if version["jemalloc"]:
@@ -65,7 +75,8 @@ def _save(path: Path, report: dict) -> None:
 def one_round(version: dict, code: Path, lecture_seconds: float) -> dict:
     env = _environment(version)
     figures = {}
-    with uvicorn_server(code / "checkpoints", env=env, code=code) as (url, proc):
+    # compiling at start-up takes a minute or two on 2 cores
+    with uvicorn_server(code / "checkpoints", env=env, code=code, start_seconds=600) as (url, proc):
         c = run_concurrent(url, "ddpm-mnist", 16, 5)
         figures["concurrent_images_per_second"] = c["concurrent_images_per_second"]
         figures["single_images_per_second"] = c["single_images_per_second"]
@@ -82,7 +93,9 @@ def one_round(version: dict, code: Path, lecture_seconds: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", required=True, help="the earlier git revision")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--before", help="the earlier git revision")
+    which.add_argument("--compiled", action="store_true", help="eager against GENLAB_COMPILE=checked, both as make serve")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--lecture-seconds", type=float, default=120)
     parser.add_argument("--no-lecture", action="store_true")
@@ -90,23 +103,30 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         earlier = Path(scratch) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(earlier), args.before], cwd=REPO, check=True)
+        if args.before:
+            subprocess.run(["git", "worktree", "add", "--detach", str(earlier), args.before], cwd=REPO, check=True)
         try:
-            report = {"machine": describe_machine(), "rounds": args.rounds, "versions": {}}
-            for r in range(args.rounds):
-                for version in versions(args.before):
-                    code = earlier if version["rev"] else REPO
-                    figures = one_round(version, code, 0 if args.no_lecture else args.lecture_seconds)
-                    report["versions"].setdefault(version["name"], []).append(figures)
-                    print(f"round {r + 1}, {version['name']}: {json.dumps(figures)}", flush=True)
-                    _save(args.out, report)
-            report["medians"] = {name: {k: statistics.median(f[k] for f in runs if f.get(k) is not None)
-                                        for k in runs[0] if any(f.get(k) is not None for f in runs)}
-                                 for name, runs in report["versions"].items()}
-            _save(args.out, report)
-            print(json.dumps(report["medians"], indent=1))
+            _run(versions(args.before) if args.before else compiled_versions(), earlier, args)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(earlier)], cwd=REPO, check=False)
+            if args.before:
+                subprocess.run(["git", "worktree", "remove", "--force", str(earlier)], cwd=REPO, check=False)
+
+
+def _run(compared: list[dict], earlier: Path, args) -> None:
+    """Every version once a round, in turn; every round's figures saved as they come, then the medians."""
+    report = {"machine": describe_machine(), "rounds": args.rounds, "versions": {}}
+    for r in range(args.rounds):
+        for version in compared:
+            code = earlier if version["rev"] else REPO
+            figures = one_round(version, code, 0 if args.no_lecture else args.lecture_seconds)
+            report["versions"].setdefault(version["name"], []).append(figures)
+            print(f"round {r + 1}, {version['name']}: {json.dumps(figures)}", flush=True)
+            _save(args.out, report)
+    report["medians"] = {name: {k: statistics.median(f[k] for f in runs if f.get(k) is not None)
+                                for k in runs[0] if any(f.get(k) is not None for f in runs)}
+                         for name, runs in report["versions"].items()}
+    _save(args.out, report)
+    print(json.dumps(report["medians"], indent=1))
 
 
 if __name__ == "__main__":

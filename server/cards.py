@@ -40,8 +40,18 @@ class PrecisionCheck(Card):
     n: int = Field(ge=1)
 
 
+class CompiledCheck(Card):
+    """A diffusion model's samples drawn by its compiled network (models/compiled.py) in float32 and in bf16, each
+    against eager float32."""
+
+    passed: bool
+    fp32: PrecisionCheck
+    bf16: PrecisionCheck
+
+
 class InferenceChecks(Card):
     bf16: PrecisionCheck | None = None
+    compiled: CompiledCheck | None = None
 
 
 class ModelCard(Card):

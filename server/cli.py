@@ -116,6 +116,7 @@ def _evaluate(args) -> None:
         UnknownModel,
         evaluate_bf16,
         evaluate_checkpoint,
+        evaluate_compiled,
         evaluate_sampler_costs,
     )
     from server.config import Settings
@@ -133,6 +134,8 @@ def _evaluate(args) -> None:
                                              write=args.write)
         elif args.bf16_check:
             metrics = evaluate_bf16(directory, args.model_id, n=args.n, seed=args.seed, write=args.write)
+        elif args.compile_check:
+            metrics = evaluate_compiled(directory, args.model_id, n=args.n, seed=args.seed, write=args.write)
         else:
             metrics = evaluate_checkpoint(directory, args.model_id, n=args.n, seed=args.seed, curves=args.curves,
                                           write=args.write)
@@ -197,6 +200,10 @@ def _add_evaluate_parser(sub) -> None:
     evaluate.add_argument("--bf16-check", action="store_true",
                           help="only whether --n seeded samples keep their class in bf16 (the classifier must agree "
                                "on >= 99 %%): with --write the server may then sample the model in bf16 where bf16 is faster")
+    evaluate.add_argument("--compile-check", action="store_true",
+                          help="diffusion: only whether --n seeded samples keep their class drawn by the compiled network "
+                               "(torch.compile; needs a C++ compiler), in float32 and in bf16: with --write the server "
+                               "started with GENLAB_COMPILE=checked may then use it")
     evaluate.add_argument("--write", action="store_true", help="store the figures in the model's card")
     evaluate.set_defaults(handler=_evaluate)
 

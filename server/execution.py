@@ -23,6 +23,7 @@ import anyio
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from models.compiled import attach_compiled_twin, compiled_networks, has_compiled_twin, seal_compiled_twin
 from models.cost import EvaluationCost, measure_evaluation_cost
 from models.precision import BF16_OPERATIONS, autocast, bf16_speed
 from models.registry import LoadedModel
@@ -50,6 +51,7 @@ class Cost:
     batch: int
     seconds: float  # estimated compute time on this machine, in seconds of one core
     precision: str = "fp32"  # what the work runs in: bf16 only for a checked model's pictures (models.precision)
+    compiled: bool = False  # drawn by a compiled network: a checked diffusion model's pictures (models.compiled)
 
     def describe(self) -> str:
         return (f"{self.operation} on {self.model!r}: {self.evaluations} network evaluations x batch {self.batch}"
@@ -59,6 +61,16 @@ class Cost:
 def client_address(request: Request) -> str:
     """Fair shares are per client address (uvicorn's --proxy-headers makes it the real one behind a proxy)."""
     return request.client.host if request.client else "unknown"
+
+
+@dataclass(frozen=True)
+class PictureRun:
+    """How a model's pictures (BF16_OPERATIONS) are drawn on this server where not eager float32, and what one
+    network evaluation costs that way."""
+
+    precision: str
+    compiled: bool
+    cost: EvaluationCost
 
 
 class Executor:
@@ -76,7 +88,7 @@ class Executor:
         self._uploads = anyio.CapacityLimiter(settings.upload_decoders)
         self.results = ResultCache(settings.result_cache_mb * 2**20)
         self.evaluation_costs: dict[str, EvaluationCost] = {}
-        self.bf16_costs: dict[str, EvaluationCost] = {}  # the models whose pictures are drawn in bf16
+        self.picture_runs: dict[str, PictureRun] = {}  # the models whose pictures are drawn in bf16 or compiled
         self._bf16_speed: tuple[bool, str] | None = None  # measured once, when a model first could use it
 
     def measure(self, models: dict[str, LoadedModel]) -> None:
@@ -85,15 +97,31 @@ class Executor:
             self.measure_one(model)
 
     def measure_one(self, model: LoadedModel) -> None:
-        """Time one network evaluation of a model (at start-up, or added while serving: a lab export), in bf16 too
-        where it may draw in bf16; answers stored for an earlier model of that id are dropped."""
+        """Time one network evaluation of a model (at start-up, or added while serving: a lab export), and the way
+        its pictures are drawn where that is not eager float32 (bf16, a compiled network: compiled and warmed
+        here); answers stored for an earlier model of that id are dropped."""
         self.evaluation_costs[model.id] = measure_evaluation_cost(model.probe)
-        if self._may_use_bf16(model):
-            with autocast("bf16"):
-                self.bf16_costs[model.id] = measure_evaluation_cost(model.probe)
+        precision = "bf16" if self._may_use_bf16(model) else "fp32"
+        compiled = self._may_compile(model)
+        if compiled and not has_compiled_twin(model.picture_network()):
+            attach_compiled_twin(model.picture_network(), self.settings.worker_torch_threads)
+        if precision != "fp32" or compiled:
+            with autocast(precision), compiled_networks(compiled):
+                self.picture_runs[model.id] = PictureRun(precision, compiled, measure_evaluation_cost(model.probe))
+            if compiled:
+                seal_compiled_twin(model.picture_network())
         else:
-            self.bf16_costs.pop(model.id, None)
+            self.picture_runs.pop(model.id, None)
         self.results.forget(model.id)
+
+    def _may_compile(self, model: LoadedModel) -> bool:
+        """GENLAB_COMPILE=checked, a family whose sampler network can be compiled, and a passed check in its card.
+        The cost measurement right after is the warm-up: it compiles the twin for batch 1 and then for every
+        batch size (dynamic), in the precision the pictures are drawn in."""
+        check = (model.card.get("inference") or {}).get("compiled") or {}
+        on_cpu = all(p.device.type == "cpu" for p in model.module.parameters())
+        return (self.settings.compile == "checked" and check.get("passed", False) and on_cpu
+                and model.picture_network() is not None)
 
     def _may_use_bf16(self, model: LoadedModel) -> bool:
         """Its card records a passed check (models/precision_check.py) and bf16 is measured faster here. On a GPU
@@ -108,22 +136,36 @@ class Executor:
             log.info("bf16 %s here (%s)", "faster" if self._bf16_speed[0] else "not faster", self._bf16_speed[1])
         return self._bf16_speed[0]
 
+    def picture_run(self, model_id: str, operation: str) -> PictureRun | None:
+        """How this operation's pictures are drawn where not eager float32; None for eager float32 (every
+        likelihood, score and latent, and the pictures of a model with no checked faster way)."""
+        return self.picture_runs.get(model_id) if operation in BF16_OPERATIONS else None
+
     def precision(self, model_id: str, operation: str) -> str:
-        """bf16 for the pictures of a model that may use it (BF16_OPERATIONS), float32 for everything else."""
-        return "bf16" if model_id in self.bf16_costs and operation in BF16_OPERATIONS else "fp32"
+        run = self.picture_run(model_id, operation)
+        return "fp32" if run is None else run.precision
+
+    def compiled(self, model_id: str, operation: str) -> bool:
+        run = self.picture_run(model_id, operation)
+        return run is not None and run.compiled
 
     def precisions(self) -> dict:
-        """For /readyz: whether bf16 was measured faster here, and which models draw in it."""
+        """For /readyz: whether bf16 was measured faster here, which models draw in it, which compiled."""
         faster = None if self._bf16_speed is None else self._bf16_speed[0]
-        return {"bf16_faster": faster, "bf16_models": sorted(self.bf16_costs), "setting": self.settings.inference_precision}
+        runs = self.picture_runs.items()
+        return {"bf16_faster": faster, "bf16_models": sorted(i for i, run in runs if run.precision == "bf16"),
+                "setting": self.settings.inference_precision,
+                "compiled_models": sorted(i for i, run in runs if run.compiled), "compile": self.settings.compile}
 
     def price(self, model: LoadedModel, operation: str, batch: int, evaluations: int | None = None) -> Cost:
         """The cost of `operation` on `batch` images; `evaluations` per image overrides the model's own
         count (samplers whose step count the request chooses)."""
         evaluations = model.network_evaluations(operation) if evaluations is None else evaluations
-        precision = self.precision(model.id, operation)
-        costs = self.bf16_costs if precision == "bf16" else self.evaluation_costs
-        return Cost(model.id, operation, evaluations, batch, evaluations * costs[model.id].seconds(batch), precision)
+        run = self.picture_run(model.id, operation)
+        if run is None:
+            return Cost(model.id, operation, evaluations, batch, evaluations * self.evaluation_costs[model.id].seconds(batch))
+        return Cost(model.id, operation, evaluations, batch, evaluations * run.cost.seconds(batch), run.precision,
+                    run.compiled)
 
     def lane_for(self, cost: Cost, stream: bool = False) -> FairSlots:
         """The heavy lane for expensive work and for every stream: a stream holds its slot for as long as its
@@ -164,7 +206,7 @@ class Executor:
     async def _run_in(self, lane: FairSlots, request: Request, cost: Cost, work: Callable[[], Any]) -> Response:
         client = client_address(request)
         await lane.acquire(client)
-        ticket = Ticket(self.settings.deadline_seconds, cost.precision)
+        ticket = Ticket(self.settings.deadline_seconds, cost.precision, cost.compiled)
         watcher = asyncio.create_task(_cancel_on_disconnect(request, ticket))
         try:
             return await self.workers[lane.name].run(lambda: ticket.run(lambda: _as_response(work())))
@@ -178,7 +220,7 @@ class Executor:
         lane = self.lane_for(cost, stream=True)
         client = client_address(request)
         await lane.acquire(client)
-        ticket = Ticket(self.settings.deadline_seconds, cost.precision)
+        ticket = Ticket(self.settings.deadline_seconds, cost.precision, cost.compiled)
         return EventStreamResponse(events, ticket.run, ticket.cancel, release=lambda: lane.release(client),
                                    submit=self.workers[lane.name].run, keepalive_seconds=self.settings.stream_keepalive_seconds,
                                    write_timeout_seconds=self.settings.stream_write_timeout_seconds)

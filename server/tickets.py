@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from models.compiled import compiled_networks
 from models.interrupt import interruptible
 from models.precision import autocast
 
@@ -19,9 +20,10 @@ class WorkStopped(Exception):
 class Ticket:
     """One request's right to keep running: checked between sampler steps (thread-safe)."""
 
-    def __init__(self, deadline_seconds: float, precision: str = "fp32"):
+    def __init__(self, deadline_seconds: float, precision: str = "fp32", compiled: bool = False):
         self.deadline_seconds = deadline_seconds
         self.precision = precision
+        self.compiled = compiled
         self._deadline = time.monotonic() + deadline_seconds
         self._client_gone = threading.Event()
 
@@ -37,9 +39,11 @@ class Ticket:
 
     def run(self, work: Callable[[], Any]) -> Any:
         """Run `work` in this thread with the check installed at every models.interrupt.checkpoint(), in the
-        request's precision (bf16 autocast for a checked model's pictures)."""
+        request's precision (bf16 autocast for a checked model's pictures), with compiled networks where the
+        request's model draws with one."""
         yield_to_the_event_loop()
-        with interruptible(self.check), torch.inference_mode(), autocast(self.precision):
+        with (interruptible(self.check), torch.inference_mode(), autocast(self.precision),
+              compiled_networks(self.compiled)):
             return work()
 
 

@@ -10,7 +10,9 @@ from server.params import StoreDep
 router = APIRouter(prefix="/api/models", tags=["models"])
 
 
-def describe(model: LoadedModel, full_card: bool, precision: str) -> dict:
+def describe(model: LoadedModel, full_card: bool, executor) -> dict:
+    """The model as listed, with how this server draws its pictures: `precision` (bf16 where checked and faster)
+    and `compiled` (GENLAB_COMPILE=checked and a passed check): docs/execution.md."""
     card = model.card
     if not full_card:
         card = {**card, "training": {k: v for k, v in card["training"].items() if k != "history"}}
@@ -18,7 +20,8 @@ def describe(model: LoadedModel, full_card: bool, precision: str) -> dict:
         "id": model.id, "family": model.family, "title": card["title"], "description": card.get("description", ""),
         "capabilities": sorted(model.capabilities), "latent_dim": model.latent_dim,
         "num_classes": model.num_classes, "image_shape": list(IMAGE_SHAPE),
-        "likelihood": FAMILIES[model.family].likelihood, "precision": precision, "card": card,
+        "likelihood": FAMILIES[model.family].likelihood, "precision": executor.precision(model.id, "sample"),
+        "compiled": executor.compiled(model.id, "sample"), "card": card,
     }
 
 
@@ -28,7 +31,7 @@ def list_models(store: StoreDep, request: Request) -> dict:
     docs/execution.md); checkpoints that failed to load are listed apart."""
     store.pick_up_exports()
     executor = request.app.state.executor
-    return {"models": [describe(m, False, executor.precision(m.id, "sample")) for m in store.models.values()],
+    return {"models": [describe(m, False, executor) for m in store.models.values()],
             "failed": store.failed}
 
 
@@ -36,4 +39,4 @@ def list_models(store: StoreDep, request: Request) -> dict:
 def get_model(model_id: str, store: StoreDep, request: Request) -> dict:
     """One model with its full card: config, data, training history, metrics."""
     store.pick_up_exports()
-    return describe(store.get(model_id), True, request.app.state.executor.precision(model_id, "sample"))
+    return describe(store.get(model_id), True, request.app.state.executor)

@@ -73,6 +73,12 @@ def test_evaluate_unknown_model_is_one_line_naming_the_known_ones(capsys, tiny):
     assert "'no-such-model'" in err and ", ".join(sorted(TINY_MODELS)) in err
 
 
+def test_the_compile_check_of_a_family_it_is_not_offered_for_is_one_line(capsys, tiny):
+    status, out, err = run(capsys, "evaluate", "tiny-vae", "--compile-check", "--n", "10", "--checkpoints", str(tiny))
+    assert status == 2 and out == "" and "Traceback" not in err
+    assert err.count("\n") == 1 and "compiling is offered for the diffusion families' networks only" in err
+
+
 @pytest.fixture(scope="module")
 def few(tiny, tmp_path_factory):
     """The classifier and two fast digit models: a whole table in seconds."""

@@ -55,6 +55,11 @@ def attach_compiled_twin(network: nn.Module, threads: int) -> None:
     network.seal_compiled_twin = seal
 
 
+def remove_compiled_twin(network: nn.Module) -> None:
+    """Back to the eager network alone (its compiling failed: no C++ compiler, an unsupported operation)."""
+    del network.forward, network.seal_compiled_twin
+
+
 def has_compiled_twin(network: nn.Module) -> bool:
     return hasattr(network, "seal_compiled_twin")
 

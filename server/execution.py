@@ -20,10 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import torch
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from models.compiled import attach_compiled_twin, compiled_networks, has_compiled_twin, seal_compiled_twin
+from models.compiled import (
+    attach_compiled_twin,
+    compiled_networks,
+    has_compiled_twin,
+    remove_compiled_twin,
+    seal_compiled_twin,
+)
 from models.cost import EvaluationCost, measure_evaluation_cost
 from models.precision import BF16_OPERATIONS, autocast, bf16_speed
 from models.registry import LoadedModel
@@ -102,22 +109,35 @@ class Executor:
         here); answers stored for an earlier model of that id are dropped."""
         self.evaluation_costs[model.id] = measure_evaluation_cost(model.probe)
         precision = "bf16" if self._may_use_bf16(model) else "fp32"
-        compiled = self._may_compile(model)
-        if compiled and not has_compiled_twin(model.picture_network()):
-            attach_compiled_twin(model.picture_network(), self.settings.worker_torch_threads)
+        compiled = self._may_compile(model) and self._compile(model, precision)
         if precision != "fp32" or compiled:
             with autocast(precision), compiled_networks(compiled):
                 self.picture_runs[model.id] = PictureRun(precision, compiled, measure_evaluation_cost(model.probe))
-            if compiled:
-                seal_compiled_twin(model.picture_network())
         else:
             self.picture_runs.pop(model.id, None)
         self.results.forget(model.id)
 
+    def _compile(self, model: LoadedModel, precision: str) -> bool:
+        """Compile the model's picture network and warm it up: at batch 1, then at 16, which compiles one graph for
+        batch 1 and one for every other size, in the precision its pictures are drawn in; then seal it. A model
+        that fails to compile (no C++ compiler) stays eager, and the others are unaffected."""
+        network = model.picture_network()
+        if has_compiled_twin(network):
+            return True
+        attach_compiled_twin(network, self.settings.worker_torch_threads)
+        try:
+            with torch.inference_mode(), autocast(precision), compiled_networks():
+                for batch in (1, 16):
+                    model.probe(batch)
+        except RuntimeError as exc:  # torch's compile errors (dynamo, inductor, a missing C++ compiler) are all one
+            remove_compiled_twin(network)
+            log.warning("%s stays eager: compiling its network failed (%s)", model.id, str(exc).splitlines()[0][:300])
+            return False
+        seal_compiled_twin(network)
+        return True
+
     def _may_compile(self, model: LoadedModel) -> bool:
-        """GENLAB_COMPILE=checked, a family whose sampler network can be compiled, and a passed check in its card.
-        The cost measurement right after is the warm-up: it compiles the twin for batch 1 and then for every
-        batch size (dynamic), in the precision the pictures are drawn in."""
+        """GENLAB_COMPILE=checked, a family whose sampler network can be compiled, and a passed check in its card."""
         check = (model.card.get("inference") or {}).get("compiled") or {}
         on_cpu = all(p.device.type == "cpu" for p in model.module.parameters())
         return (self.settings.compile == "checked" and check.get("passed", False) and on_cpu

@@ -87,3 +87,17 @@ def test_a_really_compiled_server_answers_a_seed_the_same_every_time(tiny_dir, t
         assert c.get("/readyz").json()["precision"]["compiled_models"] == ["tiny-ddpm"]
         first, again = (c.post("/api/models/tiny-ddpm/sample", json=body) for _ in range(2))
         assert first.status_code == 200 and first.content == again.content
+
+
+def test_a_model_that_fails_to_compile_stays_eager_and_the_others_serve(tiny_dir, tmp_path, monkeypatch):
+    """No C++ compiler (or an operation inductor cannot lower): that model draws eager, nothing else changes."""
+    def failing_compile(fn, **_):
+        def twin(*args, **kwargs):
+            raise RuntimeError("InvalidCxxCompiler: No working C++ compiler found (test)")
+        return twin
+
+    monkeypatch.setattr(compiled.torch, "compile", failing_compile)
+    with _serve(_checkpoints(tiny_dir, tmp_path / "c", PASSED), compile="checked") as c:
+        assert c.get("/readyz").json()["precision"]["compiled_models"] == []
+        assert c.post("/api/models/tiny-ddpm/sample", json={"n": 2, "seed": 1, "steps": 3}).status_code == 200
+        assert c.post("/api/models/tiny-vae/sample", json={"n": 2, "seed": 1}).status_code == 200

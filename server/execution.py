@@ -80,6 +80,11 @@ class PictureRun:
     cost: EvaluationCost
 
 
+# the batch sizes a compiled network is warmed up at: 1 and 2 first (their graphs cover the most), then sizes a
+# graph's guards may still exclude (a size equal to one of the network's widths), up to EVAL_CHUNK
+WARM_UP_BATCHES = (1, 2, 3, 16, 32)
+
+
 class Executor:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -118,17 +123,24 @@ class Executor:
         self.results.forget(model.id)
 
     def _compile(self, model: LoadedModel, precision: str) -> bool:
-        """Compile the model's picture network and warm it up: at batch 1, then at 16, which compiles one graph for
-        batch 1 and one for every other size, in the precision its pictures are drawn in; then seal it. A model
-        that fails to compile (no C++ compiler) stays eager, and the others are unaffected."""
+        """Compile the model's picture network, warm it up and seal it. The warm-up runs in a worker thread as a
+        request would (its torch thread count, inference mode, the pictures' precision): a graph compiled for
+        other conditions fails its guards and runs eager. Batch 1 compiles a graph of its own, batch 2 one for
+        every size dynamo then proves it fits (2-32 for ddpm-mnist: EVAL_CHUNK is the most a sampler sends at
+        once); the other sizes compile whatever graphs they still need. A model that fails to compile (no C++
+        compiler) stays eager, and the others are unaffected."""
         network = model.picture_network()
         if has_compiled_twin(network):
             return True
         attach_compiled_twin(network, self.settings.worker_torch_threads)
-        try:
+
+        def warm_up() -> None:
             with torch.inference_mode(), autocast(precision), compiled_networks():
-                for batch in (1, 16):
+                for batch in WARM_UP_BATCHES:
                     model.probe(batch)
+
+        try:
+            self.workers["heavy"].run_at_start_up(warm_up)
         except RuntimeError as exc:  # torch's compile errors (dynamo, inductor, a missing C++ compiler) are all one
             remove_compiled_twin(network)
             log.warning("%s stays eager: compiling its network failed (%s)", model.id, str(exc).splitlines()[0][:300])

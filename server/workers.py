@@ -41,6 +41,11 @@ class WorkerPool:
         requests as it has workers, so nothing queues here."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 
+    def run_at_start_up(self, work: Callable[[], Any]) -> Any:
+        """`work()` in one of this pool's threads, waited for: warm-ups that must see a worker's own thread state
+        (its torch thread count is part of what a compiled graph was compiled for)."""
+        return self._pool.submit(work).result()
+
     def shutdown(self) -> None:
         """Stop taking work; a running request finishes (its ticket stops it at the next checkpoint)."""
         self._pool.shutdown(wait=False, cancel_futures=True)

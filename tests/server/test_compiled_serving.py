@@ -5,6 +5,7 @@ import json
 import shutil
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from models import compiled
@@ -29,7 +30,8 @@ def _checkpoints(tiny_dir, directory, inference: dict | None):
 
 
 def _serve(directory, **settings):
-    return TestClient(create_app(Settings(checkpoint_dir=directory, torch_threads=1, result_cache_mb=0, **settings)))
+    return TestClient(create_app(Settings(checkpoint_dir=directory, **({"torch_threads": 1} | settings),
+                                          result_cache_mb=0)))
 
 
 @pytest.fixture
@@ -101,3 +103,23 @@ def test_a_model_that_fails_to_compile_stays_eager_and_the_others_serve(tiny_dir
         assert c.get("/readyz").json()["precision"]["compiled_models"] == []
         assert c.post("/api/models/tiny-ddpm/sample", json={"n": 2, "seed": 1, "steps": 3}).status_code == 200
         assert c.post("/api/models/tiny-vae/sample", json={"n": 2, "seed": 1}).status_code == 200
+
+
+def test_the_warm_up_runs_with_a_workers_thread_count_as_requests_do(tiny_dir, tmp_path, monkeypatch):
+    """A compiled graph's guards include torch's thread count: warmed up at the start-up thread's 2 threads, every
+    request on a worker's 1 thread would fail them and run eager. The twin sees the same count in both."""
+    threads = []
+
+    def recording_compile(fn, **_):
+        def twin(*args, **kwargs):
+            threads.append(torch.get_num_threads())
+            return fn(*args, **kwargs)
+        return twin
+
+    monkeypatch.setattr(compiled.torch, "compile", recording_compile)
+    monkeypatch.setattr(compiled.torch._dynamo, "run", lambda fn: recording_compile(fn))
+    with _serve(_checkpoints(tiny_dir, tmp_path / "c", PASSED), compile="checked", torch_threads=2,
+                worker_torch_threads=1) as c:
+        warm_up = list(threads)
+        assert c.post("/api/models/tiny-ddpm/sample", json={"n": 2, "seed": 1, "steps": 3}).status_code == 200
+    assert warm_up and set(threads) == {1}

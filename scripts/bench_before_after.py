@@ -85,7 +85,8 @@ def one_round(version: dict, code: Path, lecture_seconds: float) -> dict:
             figures |= {"light_p50_ms": r["light"]["p50_ms"], "light_p99_ms": r["light"]["p99_ms"],
                         "first_frame_p99_ms": r["first_frame"]["p99_ms"],
                         "stream_p50_ms": r["kinds"].get("trajectory stream", {}).get("p50_ms"),
-                        "errors": r["errors"], "busy_share": r["busy_share"], "peak_rss_gb": r["peak_rss_gb"]}
+                        "errors": r["errors"], "busy_share": r["busy_share"], "peak_rss_gb": r["peak_rss_gb"],
+                        "error_kinds": {kind: s["errors"] for kind, s in r["kinds"].items() if s["errors"]}}
     for model in GRIDS:
         figures[f"{model}_grid_p50_ms"] = _grid_median_ms(code, env, model)
     return figures
@@ -123,7 +124,7 @@ def _run(compared: list[dict], earlier: Path, args) -> None:
             print(f"round {r + 1}, {version['name']}: {json.dumps(figures)}", flush=True)
             _save(args.out, report)
     report["medians"] = {name: {k: statistics.median(f[k] for f in runs if f.get(k) is not None)
-                                for k in runs[0] if any(f.get(k) is not None for f in runs)}
+                                for k in runs[0] if any(isinstance(f.get(k), int | float) for f in runs)}
                          for name, runs in report["versions"].items()}
     _save(args.out, report)
     print(json.dumps(report["medians"], indent=1))

@@ -126,8 +126,8 @@ class Executor:
         """Compile the model's picture network, warm it up and seal it. The warm-up runs in a worker thread as a
         request would (its torch thread count, inference mode, the pictures' precision): a graph compiled for
         other conditions fails its guards and runs eager. Batch 1 compiles a graph of its own, batch 2 one for
-        every size dynamo then proves it fits (2-32 for ddpm-mnist: EVAL_CHUNK is the most a sampler sends at
-        once); the other sizes compile whatever graphs they still need. A model that fails to compile (no C++
+        every size dynamo then proves it fits (2-32 for ddpm-mnist in bf16; EVAL_CHUNK = 32 is the most a
+        sampler sends at once); the other sizes compile whatever graphs they still need (16-32 in fp32). A model that fails to compile (no C++
         compiler) stays eager, and the others are unaffected."""
         network = model.picture_network()
         if has_compiled_twin(network):

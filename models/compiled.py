@@ -1,9 +1,10 @@
 """Compiled networks: `torch.compile` (inductor) as an opt-in setting for the networks that draw pictures.
 
-Opt-in, because what it buys is small and what it costs is not: measured on the 2-core AMX machine, the
-diffusion UNet runs 1.1-1.6x faster compiled (docs/execution.md), but compiling takes ~15-25 s per model,
-precision and batch-shape family, needs a C++ compiler, and a compiled network answers a seed with slightly
-different bits than the eager one. So a model is compiled only where the server is told to
+Opt-in, because what it buys is small and what it costs is not: measured on the 2-core AMX machine, one UNet
+pass runs 1.3-1.6x faster compiled and a lone 16-image request 1.2x, but two workers at once gain nothing (the
+generated kernels hold the GIL; docs/execution.md); compiling takes ~5-25 s per model, precision and
+batch-shape family, needs a C++ compiler, and a compiled network answers a seed with slightly different bits
+than the eager one. So a model is compiled only where the server is told to
 (GENLAB_COMPILE=checked) and its card records a passed classifier check of compiled samples against float32
 (models/precision_check.py), like bf16.
 
@@ -34,9 +35,9 @@ def compiled_networks(enabled: bool = True):
 
 def attach_compiled_twin(network: nn.Module, threads: int) -> None:
     """Give `network` a compiled twin: inductor with its weights frozen into the graph (constant-folded, packed
-    for oneDNN: 1.5x eager at batch 1 on one thread, where unfrozen gave 1.2x), its C++ kernels on `threads` threads (a worker's own:
-    kernels sized to every core would oversubscribe them). Compiling happens at the twin's first calls: warm it
-    up, then `seal_compiled_twin`."""
+    for oneDNN: 1.5x eager at batch 1 on one thread, where unfrozen gave 1.2x), its C++ kernels on `threads`
+    threads (a worker's own: kernels sized to every core would oversubscribe them). Compiling happens at the
+    twin's first calls: warm it up, then `seal_compiled_twin`."""
     eager = network.forward  # the bound class method: compiling the module itself would call this switch again
     twin = torch.compile(eager, options={"freezing": True, "cpp.threads": threads})
 

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     # auto: a model draws in bf16 where bf16 is measured faster and its card has a passed check; fp32: never
     inference_precision: Literal["auto", "fp32"] = "auto"
     # checked: the diffusion models whose card has a passed compiled check draw with a compiled network (compiled
-    # and warmed at start-up, ~1 min a model; models/compiled.py); off: eager everywhere
+    # and warmed at start-up, 5-20 s a model here; models/compiled.py); off: eager everywhere
     compile: Literal["off", "checked"] = "off"
     max_batch: int = Field(64, ge=1, le=64)  # may lower the API's n <= 64
     max_body_bytes: int = Field(2_000_000, ge=1024, le=2_000_000)

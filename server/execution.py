@@ -127,8 +127,8 @@ class Executor:
         request would (its torch thread count, inference mode, the pictures' precision): a graph compiled for
         other conditions fails its guards and runs eager. Batch 1 compiles a graph of its own, batch 2 one for
         every size dynamo then proves it fits (2-32 for ddpm-mnist in bf16; EVAL_CHUNK = 32 is the most a
-        sampler sends at once); the other sizes compile whatever graphs they still need (16-32 in fp32). A model that fails to compile (no C++
-        compiler) stays eager, and the others are unaffected."""
+        sampler sends at once); the other sizes compile whatever graphs they still need (16-32 in fp32). A model
+        that fails to compile (no C++ compiler) stays eager, and the others are unaffected."""
         network = model.picture_network()
         if has_compiled_twin(network):
             return True
@@ -195,7 +195,8 @@ class Executor:
         evaluations = model.network_evaluations(operation) if evaluations is None else evaluations
         run = self.picture_run(model.id, operation)
         if run is None:
-            return Cost(model.id, operation, evaluations, batch, evaluations * self.evaluation_costs[model.id].seconds(batch))
+            seconds = evaluations * self.evaluation_costs[model.id].seconds(batch)
+            return Cost(model.id, operation, evaluations, batch, seconds)
         return Cost(model.id, operation, evaluations, batch, evaluations * run.cost.seconds(batch), run.precision,
                     run.compiled)
 

@@ -50,10 +50,13 @@ setup: $(VENV)/.installed
 serve: setup
 	$(if $(JEMALLOC),LD_PRELOAD=$(JEMALLOC)) $(VENV)/bin/genlab serve --host 127.0.0.1 --port 8000
 
-# Browser tests drive Debian's Chromium (never a downloaded browser), and the scale-out test puts Debian's nginx in
-# front of two replicas; install them if we may.
+HAS_PYTHON_H := $(PYTHON) -c "import os, sys, sysconfig; sys.exit(not os.path.exists(sysconfig.get_paths()['include'] + '/Python.h'))"
+
+# Browser tests drive Debian's Chromium (never a downloaded browser), the scale-out test puts Debian's nginx in
+# front of two replicas, and the compiled-network tests need g++ and Python.h (torch.compile's C++ kernels); install
+# them if we may.
 debian-packages:
-	@missing="$$(test -x $(CHROMIUM) || echo chromium) $$(test -x $(NGINX) || echo nginx-light)"; \
+	@missing="$$(test -x $(CHROMIUM) || echo chromium) $$(test -x $(NGINX) || echo nginx-light) $$(command -v g++ >/dev/null || echo g++) $$($(HAS_PYTHON_H) || echo python3-dev)"; \
 	test -z "$$(echo $$missing)" || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q $$missing; } \
 		|| { echo "the tests need Debian's $$missing: sudo apt-get install -y $$missing"; exit 1; }
 

@@ -8,6 +8,7 @@ import torch
 from fastapi.testclient import TestClient
 from safetensors.torch import save_file
 
+from models import compiled
 from models.autoregressive import AutoregressiveConfig, PixelCNN
 from models.autoregressive.network import PixelCNNConfig
 from models.checkpoint import film_path, save_checkpoint
@@ -105,3 +106,20 @@ def live_server():
     """A real uvicorn process on a free port serving the shipped checkpoints; yields its base URL."""
     with uvicorn_server(REPO / "checkpoints") as (url, _):
         yield url
+
+
+@pytest.fixture
+def counted_compile(monkeypatch):
+    """torch.compile (and the sealed twin's torch._dynamo.run) replaced by a wrapper that records the batch size of
+    each call the compiled twin gets (models/compiled.py), with no compiler needed."""
+    calls = []
+
+    def fake_compile(fn, **_):
+        def twin(*args, **kwargs):
+            calls.append(len(args[0]))
+            return fn(*args, **kwargs)
+        return twin
+
+    monkeypatch.setattr(compiled.torch, "compile", fake_compile)
+    monkeypatch.setattr(compiled.torch._dynamo, "run", fake_compile)
+    return calls

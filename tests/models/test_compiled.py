@@ -8,25 +8,9 @@ import pytest
 import torch
 from torch._dynamo.utils import counters
 
-from models import compiled
 from models.compiled import attach_compiled_twin, compiled_networks, has_compiled_twin, seal_compiled_twin
 from models.evaluate import evaluate_compiled
 from models.registry import load_model
-
-
-@pytest.fixture
-def counted_compile(monkeypatch):
-    """torch.compile replaced by a wrapper that counts the twin's calls (no compiler needed)."""
-    calls = []
-
-    def fake_compile(fn, **_):
-        def twin(*args, **kwargs):
-            calls.append(len(args[0]))
-            return fn(*args, **kwargs)
-        return twin
-
-    monkeypatch.setattr(compiled.torch, "compile", fake_compile)
-    return calls
 
 
 def test_the_twin_runs_only_inside_compiled_networks_and_without_gradients(counted_compile):

@@ -34,22 +34,6 @@ def _serve(directory, **settings):
                                           result_cache_mb=0)))
 
 
-@pytest.fixture
-def counted_compile(monkeypatch):
-    """torch.compile replaced by a wrapper counting the twin's calls per batch size (no compiler needed)."""
-    calls = []
-
-    def fake_compile(fn, **_):
-        def twin(*args, **kwargs):
-            calls.append(len(args[0]))
-            return fn(*args, **kwargs)
-        return twin
-
-    monkeypatch.setattr(compiled.torch, "compile", fake_compile)
-    monkeypatch.setattr(compiled.torch._dynamo, "run", lambda fn: fake_compile(fn))
-    return calls
-
-
 @pytest.mark.parametrize("inference, setting, expected", [
     (PASSED, "checked", True),
     (PASSED, "off", False),
@@ -117,7 +101,7 @@ def test_the_warm_up_runs_with_a_workers_thread_count_as_requests_do(tiny_dir, t
         return twin
 
     monkeypatch.setattr(compiled.torch, "compile", recording_compile)
-    monkeypatch.setattr(compiled.torch._dynamo, "run", lambda fn: recording_compile(fn))
+    monkeypatch.setattr(compiled.torch._dynamo, "run", recording_compile)
     with _serve(_checkpoints(tiny_dir, tmp_path / "c", PASSED), compile="checked", torch_threads=2,
                 worker_torch_threads=1) as c:
         warm_up = list(threads)

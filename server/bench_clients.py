@@ -32,13 +32,14 @@ def require_loopback(url: str) -> None:
 
 
 def request_outcome(send, *args, **kwargs) -> str:
-    """'ok', 'busy' (503 with Retry-After: the polite refusal) or what went wrong."""
+    """'ok', 'busy' (503 with Retry-After: the polite refusal) or what went wrong: the status, a timeout, or the
+    connection error's class and message (a reset and a truncated body are different faults)."""
     try:
         response = send(*args, **kwargs)
     except httpx.TimeoutException:
         return "timeout"
     except httpx.HTTPError as exc:
-        return type(exc).__name__
+        return f"{type(exc).__name__}: {str(exc)[:120]}"
     if response.status_code == 503 and "retry-after" in response.headers:
         return "busy"
     return "ok" if response.is_success else f"http {response.status_code}"

@@ -28,9 +28,10 @@ def matmul_rate(dtype: torch.dtype, size: int = 1024, repeats: int = 6) -> float
     return 2 * size**3 / statistics.median(times)
 
 
-# Operations whose answer is pictures: the ones a model may run in bf16 once its samples pass the check.
-# Likelihoods, scores, ELBOs, /encode's latents and GAN inversion (gradients) stay float32.
-BF16_OPERATIONS = frozenset({"sample", "decode", "interpolate", "trajectory", "inpaint", "langevin", "complete"})
+# Operations whose answer is pictures: the ones a model may run in bf16 (or with a compiled network,
+# models/compiled.py) once its samples pass the check. Likelihoods, scores, ELBOs, /encode's latents and GAN
+# inversion (gradients) stay eager float32.
+PICTURE_OPERATIONS = frozenset({"sample", "decode", "interpolate", "trajectory", "inpaint", "langevin", "complete"})
 
 
 def bf16_speed(size: int = 1024, repeats: int = 6) -> tuple[bool, str]:

@@ -32,7 +32,7 @@ from models.compiled import (
     seal_compiled_twin,
 )
 from models.cost import EvaluationCost, measure_evaluation_cost
-from models.precision import BF16_OPERATIONS, autocast, bf16_speed
+from models.precision import PICTURE_OPERATIONS, autocast, bf16_speed
 from models.registry import LoadedModel
 from server.config import Settings
 from server.fairness import FairSlots
@@ -72,7 +72,7 @@ def client_address(request: Request) -> str:
 
 @dataclass(frozen=True)
 class PictureRun:
-    """How a model's pictures (BF16_OPERATIONS) are drawn on this server where not eager float32, and what one
+    """How a model's pictures (PICTURE_OPERATIONS) are drawn on this server where not eager float32, and what one
     network evaluation costs that way."""
 
     precision: str
@@ -151,8 +151,7 @@ class Executor:
     def _may_compile(self, model: LoadedModel) -> bool:
         """GENLAB_COMPILE=checked, a family whose sampler network can be compiled, and a passed check in its card."""
         check = (model.card.get("inference") or {}).get("compiled") or {}
-        on_cpu = all(p.device.type == "cpu" for p in model.module.parameters())
-        return (self.settings.compile == "checked" and check.get("passed", False) and on_cpu
+        return (self.settings.compile == "checked" and check.get("passed", False) and _on_cpu(model)
                 and model.picture_network() is not None)
 
     def _may_use_bf16(self, model: LoadedModel) -> bool:
@@ -160,8 +159,7 @@ class Executor:
         the model stays float32: the check and the speed measurement are the CPU's (no GPU has been lent to
         measure them on one)."""
         check = (model.card.get("inference") or {}).get("bf16") or {}
-        on_cpu = all(p.device.type == "cpu" for p in model.module.parameters())
-        if self.settings.inference_precision == "fp32" or not check.get("passed") or not on_cpu:
+        if self.settings.inference_precision == "fp32" or not check.get("passed") or not _on_cpu(model):
             return False
         if self._bf16_speed is None:
             self._bf16_speed = bf16_speed(size=512, repeats=3)  # small: ~1 s where bf16 is 50x slower
@@ -171,7 +169,7 @@ class Executor:
     def picture_run(self, model_id: str, operation: str) -> PictureRun | None:
         """How this operation's pictures are drawn where not eager float32; None for eager float32 (every
         likelihood, score and latent, and the pictures of a model with no checked faster way)."""
-        return self.picture_runs.get(model_id) if operation in BF16_OPERATIONS else None
+        return self.picture_runs.get(model_id) if operation in PICTURE_OPERATIONS else None
 
     def precision(self, model_id: str, operation: str) -> str:
         run = self.picture_run(model_id, operation)
@@ -193,10 +191,7 @@ class Executor:
         """The cost of `operation` on `batch` images; `evaluations` per image overrides the model's own
         count (samplers whose step count the request chooses)."""
         evaluations = model.network_evaluations(operation) if evaluations is None else evaluations
-        run = self.picture_run(model.id, operation)
-        if run is None:
-            seconds = evaluations * self.evaluation_costs[model.id].seconds(batch)
-            return Cost(model.id, operation, evaluations, batch, seconds)
+        run = self.picture_run(model.id, operation) or PictureRun("fp32", False, self.evaluation_costs[model.id])
         return Cost(model.id, operation, evaluations, batch, evaluations * run.cost.seconds(batch), run.precision,
                     run.compiled)
 
@@ -257,6 +252,11 @@ class Executor:
         return EventStreamResponse(events, ticket.run, ticket.cancel, release=lambda: lane.release(client),
                                    submit=self.workers[lane.name].run, keepalive_seconds=self.settings.stream_keepalive_seconds,
                                    write_timeout_seconds=self.settings.stream_write_timeout_seconds)
+
+
+def _on_cpu(model: LoadedModel) -> bool:
+    """The faster ways (bf16, compiling) are checked and measured on the CPU only: no GPU has been lent."""
+    return all(p.device.type == "cpu" for p in model.module.parameters())
 
 
 def _as_response(result: Any) -> Response:

@@ -4,13 +4,14 @@ from fastapi import APIRouter, Request
 
 from models.data import IMAGE_SHAPE
 from models.registry import FAMILIES, LoadedModel
+from server.execution import Executor
 from server.openapi import UNKNOWN_MODEL
 from server.params import StoreDep
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 
 
-def describe(model: LoadedModel, full_card: bool, executor) -> dict:
+def describe(model: LoadedModel, full_card: bool, executor: Executor) -> dict:
     """The model as listed, with how this server draws its pictures: `precision` (bf16 where checked and faster)
     and `compiled` (GENLAB_COMPILE=checked and a passed check): docs/execution.md."""
     card = model.card

@@ -5,6 +5,7 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
+import resource
 import sys
 import textwrap
 from pathlib import Path
@@ -92,11 +93,29 @@ def _fail(message: str, status: int = 1) -> None:
     sys.exit(status)
 
 
+def _open_files_as_allowed() -> None:
+    """Raise the soft limit on open files to the hard one. Each idle keep-alive connection holds a file for
+    GENLAB_KEEP_ALIVE_SECONDS, and a terminal's usual soft limit (1,024) is a class of 200 with five each."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ValueError, OSError) as exc:
+        logging.getLogger(__name__).warning("open files stay limited to %d: %s", soft, exc)
+
+
 def _serve(args) -> None:
     import uvicorn
 
+    from server.config import Settings
+    from server.connections import UVICORN_HTTP
+
+    _open_files_as_allowed()
     uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, log_level="info",
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
+                timeout_keep_alive=Settings().keep_alive_seconds, http=UVICORN_HTTP)
 
 
 def _sample_count(text: str) -> int:

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # checked: the diffusion models whose card has a passed compiled check draw with a compiled network (compiled
     # and warmed at start-up, 5-20 s a model here; models/compiled.py); off: eager everywhere
     compile: Literal["off", "checked"] = "off"
+    # An idle HTTP connection is closed after this long: longer than clients and proxies keep one to reuse (httpx 5 s,
+    # genlab's nginx 30 s), or their next request races the close and fails (docs/execution.md, "Keep-alive")
+    keep_alive_seconds: int = Field(75, ge=1, le=3600)
+    client_connections: int = Field(256, ge=1, le=65_536)  # one address's open connections (server/connections.py)
     max_batch: int = Field(64, ge=1, le=64)  # may lower the API's n <= 64
     max_body_bytes: int = Field(2_000_000, ge=1024, le=2_000_000)
     # Host headers answered (others get 400: DNS rebinding); GENLAB_ALLOWED_HOSTS='["lab.example.org"]'.

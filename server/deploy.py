@@ -11,17 +11,22 @@ docs/scale-out.md explains each choice.
 
 from pathlib import Path
 
+# nginx drops an idle connection to a replica before the replica would (GENLAB_KEEP_ALIVE_SECONDS, 75 s by default):
+# a request nginx sent on a connection the replica is closing would fail, and a POST is not retried (502).
+UPSTREAM_IDLE_SECONDS = 30
+
 UPSTREAM = """    upstream {name} {{
         {balance};
 {servers}
         keepalive 16;
+        keepalive_timeout {idle}s;
     }}
 """
 
 
 def _upstream(name: str, balance: str, replicas: list[str]) -> str:
     servers = "\n".join(f"        server {replica} max_fails=1 fail_timeout=5s;" for replica in replicas)
-    return UPSTREAM.format(name=name, balance=balance, servers=servers)
+    return UPSTREAM.format(name=name, balance=balance, servers=servers, idle=UPSTREAM_IDLE_SECONDS)
 
 
 def _location(path: str, upstream: str) -> str:

@@ -38,9 +38,12 @@ MODEL_WORK = {
     413: error_response("the body or an uploaded image is too large (bytes, pixels, or a decompression bomb)"),
     **INVALID,
     429: error_response("this client already has its share of the slots running and queued", retry=True),
-    503: error_response("busy: no slot came free in time, or the work stopped at its deadline", retry=True),
+    503: error_response("busy: no slot came free in time, or the work stopped at its deadline; or this address "
+                        "already holds its connections (GENLAB_CLIENT_CONNECTIONS)", retry=True),
 }
-EVERY_ROUTE = {400: error_response("the Host header is not one this server answers for (GENLAB_ALLOWED_HOSTS)")}
+EVERY_ROUTE = {400: error_response("the Host header is not one this server answers for (GENLAB_ALLOWED_HOSTS)"),
+               503: error_response("this address already holds GENLAB_CLIENT_CONNECTIONS connections: refused before "
+                                   "the request is read (server/connections.py)", retry=True)}
 
 
 PNG_OR_JSON = {200: {"description": "JSON with PNG data URLs, or with `format=png` the grid alone as a PNG",

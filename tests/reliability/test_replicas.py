@@ -12,6 +12,7 @@ from contextlib import ExitStack
 import httpx
 import pytest
 
+from server.config import Settings
 from server.deploy import nginx_config
 from server.spawn import free_port, uvicorn_server
 
@@ -123,3 +124,10 @@ def test_the_printed_configuration_names_every_replica_and_refuses_none():
     assert conf.count("server 10.0.0.") == 6 and "proxy_buffering off" in conf and "daemon off" not in conf
     with pytest.raises(ValueError):
         nginx_config([], "0.0.0.0:80")
+
+
+def test_nginx_lets_an_idle_connection_to_a_replica_go_before_the_replica_closes_it():
+    """Otherwise a request nginx sends as the replica closes the connection fails, and a POST is not retried."""
+    conf = nginx_config(["10.0.0.1:8000"], "0.0.0.0:80")
+    idle = [int(line.split()[1].rstrip("s;")) for line in conf.splitlines() if "keepalive_timeout" in line]
+    assert len(idle) == conf.count("    upstream ") and max(idle) < Settings.model_fields["keep_alive_seconds"].default

@@ -6,9 +6,11 @@ import json
 import logging
 from types import SimpleNamespace
 
+import httpx
 import pytest
 
 from server import bench, cli
+from server.config import Settings
 from tests.conftest import TINY_MODELS, write_tiny_checkpoints
 
 
@@ -186,3 +188,31 @@ def test_sampler_costs_draw_1000_a_point_unless_n_says_otherwise(capsys, tiny, m
 def test_evaluate_refuses_a_sample_count_below_two_in_one_line(capsys, tiny, n):
     status, _, err = run(capsys, "evaluate", "tiny-gan", "--n", n, "--checkpoints", str(tiny))
     assert status == 2 and "argument --n: expected a whole number of samples >= 2" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def open_files_limit(monkeypatch):
+    """The process's (soft, hard) limit on open files as `genlab serve` sees and sets it, without touching the real one."""
+    import resource
+
+    limit = [(1024, 4096)]
+    monkeypatch.setattr(resource, "getrlimit", lambda which: limit[0])
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: limit.__setitem__(0, value))
+    return limit
+
+
+def test_serve_keeps_idle_connections_as_long_as_the_setting_says(capsys, monkeypatch, open_files_limit):
+    """`genlab serve` hands GENLAB_KEEP_ALIVE_SECONDS to uvicorn, whose own default (5 s) races httpx's (5 s), runs
+    genlab's guarded protocol, and may hold as many connections as the system lets it (one or more per student)."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setenv("GENLAB_KEEP_ALIVE_SECONDS", "90")
+    assert run(capsys, "serve", "--port", "8123")[0] == 0
+    monkeypatch.delenv("GENLAB_KEEP_ALIVE_SECONDS")
+    assert run(capsys, "serve", "--port", "8123")[0] == 0
+    default = Settings.model_fields["keep_alive_seconds"].default
+    assert [c["timeout_keep_alive"] for c in calls] == [90, default] and default > httpx.Limits().keepalive_expiry
+    assert calls[0]["http"] == "server.connections:GuardedH11Protocol"  # which closes connections idle before a request
+    assert open_files_limit[0] == (4096, 4096)

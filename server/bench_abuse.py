@@ -1,9 +1,9 @@
 """`genlab bench abuse`: do well-behaved clients still get quick answers while hostile ones attack?
 
-16 well-behaved clients use the light routes, one request at a time with a short pause, while 8
+16 well-behaved clients use the light routes, one request at a time with a short pause, while 9
 hostile ones send the most expensive requests the API allows and ones just under the server's
-compute budget, open Server-Sent Event streams and never read them, and upload 4096-pixel images and
-decompression bombs. Each client has its own loopback source address, as distinct users would, so
+compute budget, open Server-Sent Event streams and never read them, upload 4096-pixel images and
+decompression bombs, and open connections by the thousand without ever finishing a request. Each client has its own loopback source address, as distinct users would, so
 the server's per-address fairness is what gets measured. Traffic never leaves the loopback interface.
 Every loop is bounded in time, so the run stops by itself; each figure is printed beside its target.
 """
@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import re
+import socket
 import statistics
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -35,12 +37,13 @@ from server.bench_clients import (
 )
 from server.spawn import REPO, uvicorn_server
 
-WELL_BEHAVED, HOSTILE = 16, 8
+WELL_BEHAVED, HOSTILE = 16, 9
 TARGETS = {"p99_ms": 1000, "failures": 0, "busy_share": 0.01, "peak_rss_gb": 1.5, "slots_free_seconds": 5,
            "health_p99_ms": 50}
 HEALTH_EVERY = 0.1  # seconds between two health probes (a load balancer's view of the server)
 SLOTS_WAIT = 60.0  # how long to wait for the slots to come free before reporting that they did not
 HOSTILE_PAUSE = 0.05  # seconds between a hostile client's requests: an attack on cost and fairness, not a flood
+HOARD_PAUSE = 0.005  # seconds between the connection hoarder's new connections
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,57 @@ def _slow_reader(url: str, address: str, stop_at: float, path: str, max_open: in
     return counts
 
 
+def _hoarder(url: str, address: str, stop_at: float, most: int = 2000) -> Counter:
+    """Open connections and never finish a request on them: one every HOARD_PAUSE, up to `most` held, each sent
+    another header line every 5 s. Counts how attempts ended: refused with 503, closed by the server, or still
+    held when the run ends (the server caps these per address: server/connections.py)."""
+    counts: Counter = Counter()
+    held: list[socket.socket] = []
+    trickled = time.monotonic()
+    address_port = (urlsplit(url).hostname, urlsplit(url).port)
+    try:
+        while time.monotonic() < stop_at:
+            if len(held) < most:
+                try:
+                    sock = socket.create_connection(address_port, timeout=1, source_address=(address, 0))
+                    sock.settimeout(None)  # blocking again: _still_held's recv must not wait for an answer
+                    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                    held.append(sock)
+                except OSError as exc:
+                    counts["hoard", type(exc).__name__] += 1
+            if time.monotonic() - trickled > 5:
+                held, trickled = _still_held(held, counts), time.monotonic()
+            time.sleep(HOARD_PAUSE)
+        held = _still_held(held, counts)
+    finally:
+        counts["hoard", "held at the end"] += len(held)
+        for sock in held:
+            sock.close()
+    return counts
+
+
+def _still_held(held: list[socket.socket], counts: Counter) -> list[socket.socket]:
+    """The hoarded connections the server has not answered or closed, each sent one more header line."""
+    kept = []
+    for sock in held:
+        try:
+            answer = sock.recv(64, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            answer = None
+        except OSError:
+            answer = b""
+        if answer is None:
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+                kept.append(sock)
+                continue
+            except OSError:
+                answer = b""
+        counts["hoard", answer[:12].decode(errors="replace") if answer else "closed by the server"] += 1
+        sock.close()
+    return kept
+
+
 def _trajectory(models: AbuseModels, steps: int) -> bytes:
     return json.dumps({"n": 64, "steps": steps, "sampler": "ddpm", "label": models.label}).encode()
 
@@ -158,7 +212,7 @@ def _steps_under_budget(url: str, models: AbuseModels, address: str) -> int:
 
 def _hostile_plan(url: str, models: AbuseModels, stop_at: float, under: int) -> list[tuple]:
     """(function, args) for each hostile client: 2 at maximum cost, 2 just under the budget, 2 slow
-    readers, 2 uploading oversized images and decompression bombs."""
+    readers, 2 uploading oversized images and decompression bombs, 1 hoarding connections."""
     trajectory = f"/api/models/{models.ddpm}/trajectory"
     # 200 steps, or fewer if that is over the budget: a refused stream would hold nothing open
     stream = f"/api/models/{models.ddpm}/trajectory/stream?n=64&steps={min(200, under)}&label={models.label}"
@@ -170,6 +224,7 @@ def _hostile_plan(url: str, models: AbuseModels, stop_at: float, under: int) -> 
     jobs = [(_hammer, trajectory, [("max-cost", _trajectory(models, models.max_steps))])] * 2
     jobs += [(_hammer, trajectory, [("just-under", _trajectory(models, under))])] * 2
     jobs += [(_slow_reader, stream)] * 2 + [(_hammer, reconstruct, uploads), (_hammer, reconstruct, uploads[::-1])]
+    jobs += [(_hoarder,)]
     return [(job[0], (url, f"127.0.0.{100 + j}", stop_at, *job[1:])) for j, job in enumerate(jobs)]
 
 

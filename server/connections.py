@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %d\r\nContent-Type: application/json\r\n"
            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s")
 
+LINGER_SECONDS = 1.0  # a refused connection is read and dropped this long (the client's request) before closing
+
 # Per server (one per process): each address's open connections, and how many it has had refused.
 _counts_by_server: "WeakKeyDictionary[ServerState, tuple[Counter[str], Counter[str]]]" = WeakKeyDictionary()
 
@@ -56,6 +58,7 @@ class GuardedH11Protocol(H11Protocol):
         self._open, self._refused = _counts_by_server.setdefault(server_state, (Counter(), Counter()))
         self._address: str | None = None  # counted against the cap while open
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._refusing = False  # answered 503: what arrives now is dropped
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)
@@ -63,19 +66,28 @@ class GuardedH11Protocol(H11Protocol):
         trusted = _trusted(self.config)
         if address is not None and "*" not in trusted and address not in trusted:
             if self._open[address] >= _settings().client_connections:
-                self._refused[address] += 1
-                if self._refused[address].bit_count() == 1:  # 1, 2, 4, 8...: a flood cannot flood the log
-                    log.warning("%s holds %d connections: refused %d more so far", address, self._open[address],
-                                self._refused[address])
-                body = json.dumps({"detail": f"this address already holds {self._open[address]} connections"})
-                transport.write(REFUSAL % (_settings().retry_after_seconds, len(body), body.encode()))
-                transport.close()
+                self._refuse(transport, address)
                 return
             self._open[address] += 1
             self._address = address
         self._await_head()
 
+    def _refuse(self, transport: asyncio.Transport, address: str) -> None:
+        """503 at once, then what the client sends is read and dropped for a moment before closing: a socket
+        closed with unread data resets the connection, and the reset would destroy the 503 before it is read."""
+        self._refused[address] += 1
+        if self._refused[address].bit_count() == 1:  # 1, 2, 4, 8...: a flood cannot flood the log
+            log.warning("%s holds %d connections: refused %d more so far", address, self._open[address],
+                        self._refused[address])
+        body = json.dumps({"detail": f"this address already holds {self._open[address]} connections"}).encode()
+        transport.write(REFUSAL % (_settings().retry_after_seconds, len(body), body))
+        transport.write_eof()
+        self._refusing = True
+        self.loop.call_later(LINGER_SECONDS, transport.close)
+
     def data_received(self, data: bytes) -> None:
+        if self._refusing:
+            return
         super().data_received(data)
         if self._in_request():
             self._cancel_head_deadline()

@@ -80,7 +80,8 @@ def test_an_address_over_its_connections_is_refused_and_others_are_served(server
     url, port = server
     held = [_connect(port, "127.0.4.4") for _ in range(CAP)]
     try:
-        with _connect(port, "127.0.4.4") as extra:
+        with _connect(port, "127.0.4.4") as extra:  # sending its request at once, as a browser does
+            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             answer = extra.recv(65536)
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 503") and b"Retry-After: " in head

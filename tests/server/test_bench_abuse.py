@@ -3,6 +3,7 @@
 import pytest
 
 from server.bench_abuse import AbuseModels, format_report, run_abuse
+from server.config import Settings
 from server.spawn import uvicorn_server
 from tests.conftest import write_tiny_checkpoints
 
@@ -18,6 +19,8 @@ def test_abuse_bench_reports_every_figure(tmp_path):
     assert 0 <= polite["busy"] <= polite["requests"] and polite["busy_share"] == polite["busy"] / polite["requests"]
     assert {"max-cost", "just-under", "slow-sse"} <= report["hostile"].keys()
     assert any(kind.startswith("upload") for kind in report["hostile"])
+    hoard = report["hostile"]["hoard"]  # one address opening connections by the thousand: the server keeps 256
+    assert hoard["held at the end"] <= Settings.model_fields["client_connections"].default < hoard["HTTP/1.1 503"]
     assert 1 <= report["just_under_steps"] <= TINY.max_steps
     assert 0.05 < report["peak_rss_gb"] < 64 and report["machine"]["gflops"] > 0
     assert report["slots_free_seconds"] is not None and report["slots_free_seconds"] >= 0  # /readyz reports slots

@@ -3,7 +3,7 @@
 16 well-behaved clients use the light routes, one request at a time with a short pause, while 9
 hostile ones send the most expensive requests the API allows and ones just under the server's
 compute budget, open Server-Sent Event streams and never read them, upload 4096-pixel images and
-decompression bombs, and open connections by the thousand without ever finishing a request. Each client has its own loopback source address, as distinct users would, so
+decompression bombs, and open connections (20 a second) without ever finishing a request. Each client has its own loopback source address, as distinct users would, so
 the server's per-address fairness is what gets measured. Traffic never leaves the loopback interface.
 Every loop is bounded in time, so the run stops by itself; each figure is printed beside its target.
 """
@@ -43,7 +43,6 @@ TARGETS = {"p99_ms": 1000, "failures": 0, "busy_share": 0.01, "peak_rss_gb": 1.5
 HEALTH_EVERY = 0.1  # seconds between two health probes (a load balancer's view of the server)
 SLOTS_WAIT = 60.0  # how long to wait for the slots to come free before reporting that they did not
 HOSTILE_PAUSE = 0.05  # seconds between a hostile client's requests: an attack on cost and fairness, not a flood
-HOARD_PAUSE = 0.005  # seconds between the connection hoarder's new connections
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ def _slow_reader(url: str, address: str, stop_at: float, path: str, max_open: in
 
 
 def _hoarder(url: str, address: str, stop_at: float, most: int = 2000) -> Counter:
-    """Open connections and never finish a request on them: one every HOARD_PAUSE, up to `most` held, each sent
+    """Open connections and never finish a request on them: one every HOSTILE_PAUSE, up to `most` held, each sent
     another header line every 5 s. Counts how attempts ended: refused with 503, closed by the server, or still
     held when the run ends (the server caps these per address: server/connections.py)."""
     counts: Counter = Counter()
@@ -158,7 +157,7 @@ def _hoarder(url: str, address: str, stop_at: float, most: int = 2000) -> Counte
                     counts["hoard", type(exc).__name__] += 1
             if time.monotonic() - trickled > 5:
                 held, trickled = _still_held(held, counts), time.monotonic()
-            time.sleep(HOARD_PAUSE)
+            time.sleep(HOSTILE_PAUSE)
         held = _still_held(held, counts)
     finally:
         counts["hoard", "held at the end"] += len(held)

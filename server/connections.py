@@ -80,9 +80,13 @@ class GuardedH11Protocol(H11Protocol):
             log.warning("%s holds %d connections: refused %d more so far", address, self._open[address],
                         self._refused[address])
         body = json.dumps({"detail": f"this address already holds {self._open[address]} connections"}).encode()
-        transport.write(REFUSAL % (_settings().retry_after_seconds, len(body), body))
-        transport.write_eof()
         self._refusing = True
+        transport.write(REFUSAL % (_settings().retry_after_seconds, len(body), body))
+        try:
+            transport.write_eof()
+        except OSError:  # the client is gone already (it reset the connection while it waited to be accepted)
+            transport.abort()
+            return
         self.loop.call_later(LINGER_SECONDS, transport.close)
 
     def data_received(self, data: bytes) -> None:

@@ -2,6 +2,7 @@
 `genlab serve` runs it, with a 2 s keep-alive and a cap of 3 connections an address. Each test sends from its own
 loopback address, as distinct clients would."""
 
+import asyncio
 import json
 import select
 import socket
@@ -10,7 +11,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from uvicorn.config import Config
+from uvicorn.server import ServerState
 
+from server import connections
+from server.config import Settings
 from server.spawn import uvicorn_server
 
 KEEP_ALIVE = 2
@@ -101,3 +106,48 @@ def test_an_address_over_its_connections_is_refused_and_others_are_served(server
                 pass
         assert time.monotonic() < deadline, "the address stayed refused after closing its connections"
         time.sleep(0.1)
+
+
+class _Transport(asyncio.Transport):
+    """A connection from `address` as the protocol sees it; `gone`: the client reset it before it was accepted."""
+
+    def __init__(self, address: str, gone: bool = False):
+        super().__init__()
+        self.address, self.gone, self.written, self.state = address, gone, b"", "open"
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": (self.address, 40000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def write(self, data):
+        self.written += data
+
+    def write_eof(self):
+        if self.gone:
+            raise OSError(107, "Transport endpoint is not connected")
+
+    def is_closing(self):
+        return self.state != "open"
+
+    def close(self):
+        self.state = "closed"
+
+    def abort(self):
+        self.state = "aborted"
+
+
+def test_a_client_gone_before_its_refusal_is_aborted_without_an_error(monkeypatch):
+    """Under a flood a refused client may reset the connection before the server gets to it: writing the 503's end
+    then fails, and that must not escape into the event loop's log as an exception."""
+    async def app(scope, receive, send):
+        pass
+
+    monkeypatch.setattr(connections, "_settings", lambda: Settings(client_connections=1))
+    config, state = Config(app=app, forwarded_allow_ips=""), ServerState()
+
+    async def connect(transport: _Transport) -> None:
+        connections.GuardedH11Protocol(config, state, {}).connection_made(transport)
+
+    held, gone = _Transport("10.1.1.1"), _Transport("10.1.1.1", gone=True)
+    asyncio.run(connect(held))
+    asyncio.run(connect(gone))
+    assert held.state == "open" and gone.state == "aborted" and gone.written.startswith(b"HTTP/1.1 503")

@@ -142,7 +142,7 @@ def test_a_client_gone_before_its_refusal_is_aborted_without_an_error(monkeypatc
         pass
 
     monkeypatch.setattr(connections, "_settings", lambda: Settings(client_connections=1))
-    config, state = Config(app=app, forwarded_allow_ips=""), ServerState()
+    config, state = Config(app=app, forwarded_allow_ips="", log_config=None), ServerState()  # leaves logging alone
 
     async def connect(transport: _Transport) -> None:
         connections.GuardedH11Protocol(config, state, {}).connection_made(transport)

@@ -144,10 +144,11 @@ def test_a_client_gone_before_its_refusal_is_aborted_without_an_error(monkeypatc
     monkeypatch.setattr(connections, "_settings", lambda: Settings(client_connections=1))
     config, state = Config(app=app, forwarded_allow_ips="", log_config=None), ServerState()  # leaves logging alone
 
-    async def connect(transport: _Transport) -> None:
-        connections.GuardedH11Protocol(config, state, {}).connection_made(transport)
-
     held, gone = _Transport("10.1.1.1"), _Transport("10.1.1.1", gone=True)
-    asyncio.run(connect(held))
-    asyncio.run(connect(gone))
+    loop = asyncio.new_event_loop()  # never run: the protocol only schedules on it (a browser test's loop may be running)
+    try:
+        for transport in (held, gone):
+            connections.GuardedH11Protocol(config, state, {}, _loop=loop).connection_made(transport)
+    finally:
+        loop.close()
     assert held.state == "open" and gone.state == "aborted" and gone.written.startswith(b"HTTP/1.1 503")

@@ -3,8 +3,9 @@
 16 well-behaved clients use the light routes, one request at a time with a short pause, while 9
 hostile ones send the most expensive requests the API allows and ones just under the server's
 compute budget, open Server-Sent Event streams and never read them, upload 4096-pixel images and
-decompression bombs, and open connections (20 a second) without ever finishing a request. Each client has its own loopback source address, as distinct users would, so
-the server's per-address fairness is what gets measured. Traffic never leaves the loopback interface.
+decompression bombs, and open connections (20 a second) without ever finishing a request. Each client
+has its own loopback source address, as distinct users would, so the server's per-address fairness is
+what gets measured. Traffic never leaves the loopback interface.
 Every loop is bounded in time, so the run stops by itself; each figure is printed beside its target.
 """
 
